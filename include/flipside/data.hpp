@@ -1,0 +1,3 @@
+// Datasets for few-shot classification: loaders and task descriptions
+// (include/flipside/data/).
+#pragma once

@@ -1,0 +1,3 @@
+// The transformer runtime: weights → blocks → attention, KV cache, logits
+// (include/flipside/model/).
+#pragma once

@@ -1,0 +1,3 @@
+// Prompt assembly: templates, exemplar sampling, label policies (gold/flipped/unrelated/random)
+// (include/flipside/prompt/).
+#pragma once

@@ -1,0 +1,63 @@
+// The one place that knows which xsimd we build against. Kernels take the SIMD architecture as a
+// template parameter defaulting to the best one the compiler targets (xsimd's `default_arch`),
+// and use only the helpers below for operations whose spelling differs between xsimd versions.
+// Debian 12 ships xsimd 8.1: horizontal sum is `hadd` (later versions: `reduce_add`), and the
+// free `load_unaligned` with an explicit arch is unreliable, so we use the member functions.
+#pragma once
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+namespace flipside::simd {
+
+using default_arch = xsimd::default_arch;
+
+template <class Arch = default_arch>
+using f32_batch = xsimd::batch<float, Arch>;
+
+// Number of float lanes of Arch.
+template <class Arch = default_arch>
+inline constexpr std::size_t f32_lanes = xsimd::batch<float, Arch>::size;
+
+template <class Arch>
+inline xsimd::batch<float, Arch> load(const float* p) noexcept {
+  return xsimd::batch<float, Arch>::load_unaligned(p);
+}
+
+template <class Arch>
+inline void store(float* p, const xsimd::batch<float, Arch>& b) noexcept {
+  b.store_unaligned(p);
+}
+
+template <class T, class Arch>
+inline T reduce_add(const xsimd::batch<T, Arch>& b) noexcept {
+#if XSIMD_VERSION_MAJOR >= 9
+  return xsimd::reduce_add(b);
+#else
+  return xsimd::hadd(b);
+#endif
+}
+
+template <class T, class Arch>
+inline T reduce_max(const xsimd::batch<T, Arch>& b) noexcept {
+  alignas(64) T lanes[xsimd::batch<T, Arch>::size];
+  b.store_aligned(lanes);
+  T m = lanes[0];
+  for (std::size_t i = 1; i < xsimd::batch<T, Arch>::size; ++i) m = lanes[i] > m ? lanes[i] : m;
+  return m;
+}
+
+// The vector paths tests instantiate each kernel for (Catch2's TEMPLATE_LIST_TEST_CASE): one arch
+// per vector width this translation unit was compiled for — 16 lanes (avx512bw), 8 lanes
+// (fma3<avx2>), 4 lanes (sse4_2) — so tails of every width are exercised, not only the best path.
+template <class Arch>
+using if_compiled = std::conditional_t<Arch::supported(), std::tuple<Arch>, std::tuple<>>;
+
+using compiled_archs =
+    decltype(std::tuple_cat(if_compiled<xsimd::avx512bw>{}, if_compiled<xsimd::fma3<xsimd::avx2>>{},
+                            if_compiled<xsimd::sse4_2>{}));
+
+}  // namespace flipside::simd
