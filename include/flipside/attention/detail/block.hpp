@@ -1,0 +1,304 @@
+// One unit of attention work: one KV head g and a block of consecutive query positions
+// [t0, t1), taking all n_heads/n_kv_heads query heads of the group as rows r = (t − t0)·G + h′.
+// Every output row is computed by exactly one unit, from its inputs alone and in an order fixed by
+// the shapes — never by the thread count — which is what makes threading bitwise-invariant.
+//
+// Per row (a query at absolute position p, visible keys [lo, hi) from the mask):
+//   s_j = softcap(scale · q·k_j),   out = Σ_j e^{s_j − m} v_j / Σ_j e^{s_j − m},   m = max_j s_j.
+// online<Tile> visits tiles [k·Tile, (k+1)·Tile) aligned to absolute key positions, so a row sees
+// the same tiles whether it is computed in a long prefill or alone in a decode step.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include <flipside/attention/detail/element.hpp>
+#include <flipside/attention/detail/micro_kernels.hpp>
+#include <flipside/attention/params.hpp>
+#include <flipside/attention/policies.hpp>
+#include <flipside/simd/arch.hpp>
+
+namespace flipside::detail {
+
+// Resolved arguments of one attention call.
+template <class E>
+struct attention_problem {
+  const float* q;
+  const E* k;
+  const E* v;
+  float* out;
+  std::size_t n_queries, n_keys, n_heads, n_kv_heads, head_dim;
+  std::size_t q_row, kv_row, out_row;
+  std::size_t position, window;
+  float scale, softcap;
+  std::size_t group() const noexcept { return n_heads / n_kv_heads; }
+};
+
+// Visible keys [lo, hi) of the query at absolute position p (empty when lo ≥ hi).
+template <class Mask>
+struct mask_range {
+  static std::size_t lo(std::size_t p, std::size_t n, std::size_t) noexcept {
+    return Mask::lo(p, n);
+  }
+  static std::size_t hi(std::size_t p, std::size_t n, std::size_t) noexcept {
+    return Mask::hi(p, n);
+  }
+};
+template <>
+struct mask_range<runtime_window> {
+  static std::size_t lo(std::size_t p, std::size_t, std::size_t w) noexcept {
+    return w ? window_lo(p, w) : 0;
+  }
+  static std::size_t hi(std::size_t p, std::size_t n, std::size_t) noexcept {
+    return causal::hi(p, n);
+  }
+};
+
+constexpr std::size_t round_up(std::size_t x, std::size_t m) noexcept {
+  return (x + m - 1) / m * m;
+}
+
+// Per-thread scratch, grown on demand and reused across calls (decode calls attention once per
+// layer per token; allocating each time would cost more than small problems).
+inline float* thread_scratch(std::size_t n_floats) {
+  thread_local std::vector<float> buffer;
+  if (buffer.size() < n_floats + 16) buffer.resize(n_floats + 16);
+  auto addr = reinterpret_cast<std::uintptr_t>(buffer.data());
+  return buffer.data() + ((64 - addr % 64) % 64) / sizeof(float);
+}
+
+// Query positions per block: enough rows (positions × group heads) to reuse each K/V element
+// many times from L1/L2, few enough that Q, O and the score tile stay cache-resident.
+template <class Softmax>
+inline std::size_t block_positions(std::size_t group, std::size_t head_dim) noexcept {
+  const std::size_t target_rows = is_online<Softmax>::value ? (head_dim <= 64 ? 48 : 32) : 16;
+  return std::max<std::size_t>(1, target_rows / group);
+}
+
+template <class Mask, class Softmax, class A, class E>
+class attention_block {
+  using B = xsimd::batch<float, A>;
+  static constexpr std::size_t N = B::size;
+  static constexpr bool online = is_online<Softmax>::value;
+  static constexpr float neg_inf = -std::numeric_limits<float>::infinity();
+
+ public:
+  static constexpr std::size_t lanes = N;  // float lanes of the micro-kernels
+
+  attention_block(const attention_problem<E>& pb, std::size_t max_positions)
+      : pb_(pb),
+        G_(pb.group()),
+        d_(pb.head_dim),
+        dp_(round_up(pb.head_dim, N)),
+        direct_(std::is_same_v<E, float> && pb.head_dim % N == 0) {
+    const std::size_t R = max_positions * G_;
+    std::size_t span = pb.n_keys;  // keys whose scores are held at once
+    stage_keys_ = 64;
+    if constexpr (online) {
+      span = Softmax::tile;
+      stage_keys_ = std::min<std::size_t>(Softmax::tile, 128);
+    }
+    s_stride_ = round_up(std::max<std::size_t>(span, 1), N);
+    const std::size_t sizes[] = {
+        R * dp_, R * dp_, R * s_stride_, R, R, R, R, direct_ ? 0 : stage_keys_ * dp_};
+    std::size_t total = 0;
+    for (auto s : sizes) total += round_up(s, 16);
+    float* p = thread_scratch(total);
+    float** dst[] = {&qs_, &o_, &s_, &m_, &l_, &alpha_, &ones_, &kv_stage_};
+    for (std::size_t i = 0; i < 8; ++i) {
+      *dst[i] = p;
+      p += round_up(sizes[i], 16);
+    }
+  }
+
+  // Computes output rows of KV head g for query positions [t0, t1).
+  void run(std::size_t g, std::size_t t0, std::size_t t1) noexcept {
+    const std::size_t R = (t1 - t0) * G_;
+    const std::size_t L = pb_.n_keys;
+    std::size_t jlo = L, jhi = 0;
+    for (std::size_t t = t0; t < t1; ++t) {
+      const std::size_t lo = row_lo(t), hi = row_hi(t);
+      if (lo < hi) {
+        jlo = std::min(jlo, lo);
+        jhi = std::max(jhi, hi);
+      }
+    }
+    stage_queries(g, t0, R);
+    for (std::size_t r = 0; r < R; ++r) {
+      std::fill(o_ + r * dp_, o_ + (r + 1) * dp_, 0.0f);
+      m_[r] = neg_inf;
+      l_[r] = 0.0f;
+      ones_[r] = 1.0f;
+    }
+    if (jlo < jhi) {
+      if constexpr (online) {
+        constexpr std::size_t tile = Softmax::tile;
+        for (std::size_t j0 = jlo / tile * tile; j0 < jhi; j0 += tile)
+          online_tile(g, t0, R, std::max(j0, jlo), std::min(j0 + tile, jhi));
+      } else {
+        two_pass_range(g, t0, R, jlo, jhi);
+      }
+    }
+    write_output(g, t0, R);
+  }
+
+ private:
+  std::size_t row_lo(std::size_t t) const noexcept {
+    return mask_range<Mask>::lo(pb_.position + t, pb_.n_keys, pb_.window);
+  }
+  std::size_t row_hi(std::size_t t) const noexcept {
+    return mask_range<Mask>::hi(pb_.position + t, pb_.n_keys, pb_.window);
+  }
+
+  // qs[r] = scale · Q[t, h], zero-padded to dp.
+  void stage_queries(std::size_t g, std::size_t t0, std::size_t R) noexcept {
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::size_t t = t0 + r / G_, h = g * G_ + r % G_;
+      const float* src = pb_.q + t * pb_.q_row + h * d_;
+      float* dst = qs_ + r * dp_;
+      for (std::size_t c = 0; c < d_; ++c) dst[c] = pb_.scale * src[c];
+      std::fill(dst + d_, dst + dp_, 0.0f);
+    }
+  }
+
+  // Rows [a, b) of K or V of head g as f32 rows `stride` apart, zero-padded to dp: the cache
+  // itself when it already is that, else converted into the staging buffer.
+  const float* kv_rows(const E* base, std::size_t g, std::size_t a, std::size_t b,
+                       std::size_t& stride) noexcept {
+    if constexpr (std::is_same_v<E, float>) {
+      if (direct_) {
+        stride = pb_.kv_row;
+        return base + a * pb_.kv_row + g * d_;
+      }
+    }
+    for (std::size_t j = a; j < b; ++j) {
+      float* dst = kv_stage_ + (j - a) * dp_;
+      convert_to_f32(base + j * pb_.kv_row + g * d_, dst, d_);
+      std::fill(dst + d_, dst + dp_, 0.0f);
+    }
+    stride = dp_;
+    return kv_stage_;
+  }
+
+  // S[r][j − a] = qs[r]·K[j] for keys [a, b).
+  void scores(std::size_t g, std::size_t R, std::size_t a, std::size_t b) noexcept {
+    for (std::size_t c0 = a; c0 < b; c0 += stage_keys_) {
+      const std::size_t c1 = std::min(b, c0 + stage_keys_);
+      std::size_t ks;
+      const float* k = kv_rows(pb_.k, g, c0, c1, ks);
+      qk_block<A>(qs_, dp_, R, k, ks, c1 - c0, dp_, s_ + (c0 - a), s_stride_);
+    }
+  }
+
+  // O[r] = α_r·O[r] + Σ_{j∈[a,b)} P[r][j − a]·V[j].
+  void accumulate(std::size_t g, std::size_t R, std::size_t a, std::size_t b) noexcept {
+    for (std::size_t c0 = a; c0 < b; c0 += stage_keys_) {
+      const std::size_t c1 = std::min(b, c0 + stage_keys_);
+      std::size_t vs;
+      const float* v = kv_rows(pb_.v, g, c0, c1, vs);
+      pv_block<A>(o_, dp_, R, c0 == a ? alpha_ : ones_, s_ + (c0 - a), s_stride_, v, vs, c1 - c0,
+                  dp_);
+    }
+  }
+
+  // Soft-caps the scores of row r over keys [a, b) and masks those outside [lo, hi) (and the
+  // padding up to a multiple of N) with −∞. Returns false when the row sees none of them.
+  bool prepare_row(float* s, std::size_t a, std::size_t b, std::size_t lo,
+                   std::size_t hi) noexcept {
+    const std::size_t nk = b - a, np = round_up(nk, N);
+    if (pb_.softcap > 0.0f) {
+      const B cap(pb_.softcap), inv(1.0f / pb_.softcap);
+      for (std::size_t j = 0; j < np; j += N)
+        (cap * xsimd::tanh(B::load_aligned(s + j) * inv)).store_aligned(s + j);
+    }
+    const std::size_t va = std::max(a, lo), vb = std::min(b, hi);
+    if (va >= vb) {
+      std::fill(s, s + np, 0.0f);
+      return false;
+    }
+    std::fill(s, s + (va - a), neg_inf);
+    std::fill(s + (vb - a), s + np, neg_inf);
+    return true;
+  }
+
+  // Max of the first np (multiple of N) scores of a row.
+  static float row_max(const float* s, std::size_t np) noexcept {
+    B mx(neg_inf);
+    for (std::size_t j = 0; j < np; j += N) mx = xsimd::max(mx, B::load_aligned(s + j));
+    return simd::reduce_max(mx);
+  }
+
+  // s_j ← e^{s_j − m}; returns Σ_j s_j.
+  static float exp_row(float* s, std::size_t np, float m) noexcept {
+    const B mb(m);
+    B sum(0.0f);
+    for (std::size_t j = 0; j < np; j += N) {
+      const B p = xsimd::exp(B::load_aligned(s + j) - mb);
+      p.store_aligned(s + j);
+      sum += p;
+    }
+    return simd::reduce_add(sum);
+  }
+
+  void online_tile(std::size_t g, std::size_t t0, std::size_t R, std::size_t a,
+                   std::size_t b) noexcept {
+    scores(g, R, a, b);
+    const std::size_t np = round_up(b - a, N);
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::size_t t = t0 + r / G_;
+      float* s = s_ + r * s_stride_;
+      if (!prepare_row(s, a, b, row_lo(t), row_hi(t))) {
+        alpha_[r] = 1.0f;
+        continue;
+      }
+      const float m_new = std::max(m_[r], row_max(s, np));
+      const float alpha = std::exp(m_[r] - m_new);  // m_[r] = −∞ on the first visible tile: 0
+      l_[r] = l_[r] * alpha + exp_row(s, np, m_new);
+      m_[r] = m_new;
+      alpha_[r] = alpha;
+    }
+    accumulate(g, R, a, b);
+  }
+
+  void two_pass_range(std::size_t g, std::size_t t0, std::size_t R, std::size_t a,
+                      std::size_t b) noexcept {
+    scores(g, R, a, b);
+    const std::size_t np = round_up(b - a, N);
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::size_t t = t0 + r / G_;
+      float* s = s_ + r * s_stride_;
+      alpha_[r] = 1.0f;
+      if (!prepare_row(s, a, b, row_lo(t), row_hi(t))) continue;
+      const float m = row_max(s, np);
+      const float inv = 1.0f / exp_row(s, np, m);
+      const B ib(inv);
+      for (std::size_t j = 0; j < np; j += N) (B::load_aligned(s + j) * ib).store_aligned(s + j);
+      l_[r] = 1.0f;  // the weights are already normalised
+    }
+    accumulate(g, R, a, b);
+  }
+
+  void write_output(std::size_t g, std::size_t t0, std::size_t R) noexcept {
+    for (std::size_t r = 0; r < R; ++r) {
+      const std::size_t t = t0 + r / G_, h = g * G_ + r % G_;
+      float* dst = pb_.out + t * pb_.out_row + h * d_;
+      const float* o = o_ + r * dp_;
+      const float inv = l_[r] > 0.0f ? 1.0f / l_[r] : 0.0f;  // no visible key: zeros
+      for (std::size_t c = 0; c < d_; ++c) dst[c] = o[c] * inv;
+    }
+  }
+
+  const attention_problem<E>& pb_;
+  std::size_t G_, d_, dp_;
+  bool direct_;
+  std::size_t s_stride_ = 0, stage_keys_ = 0;
+  float *qs_ = nullptr, *o_ = nullptr, *s_ = nullptr, *m_ = nullptr, *l_ = nullptr,
+        *alpha_ = nullptr, *ones_ = nullptr, *kv_stage_ = nullptr;
+};
+
+}  // namespace flipside::detail
