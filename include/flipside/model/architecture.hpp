@@ -1,0 +1,245 @@
+// The architectures flipside runs, as data: what each one's blocks are made of (norm, activation,
+// MLP shape, positions, biases) and how its tensors are named in Hugging Face checkpoints and in
+// llama.cpp's GGUF files. Adding a family means adding a row here and, if it brings a new kind of
+// block, a field in model_config — the forward pass never tests an architecture's name.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <flipside/core/error.hpp>
+#include <flipside/model/config.hpp>
+
+namespace flipside {
+
+// Every tensor a supported block can have. Names follow llama.cpp's GGUF names (llama-arch.cpp),
+// which are the same for every architecture.
+enum class tensor_role : int {
+  token_embd,
+  position_embd,
+  output_norm,
+  output_norm_bias,
+  output,
+  rope_freqs,
+  // per layer
+  attn_norm,
+  attn_norm_bias,
+  attn_q,
+  attn_q_bias,
+  attn_k,
+  attn_k_bias,
+  attn_v,
+  attn_v_bias,
+  attn_qkv,  // fused [q; k; v] rows (gpt2, phi3)
+  attn_qkv_bias,
+  attn_output,
+  attn_output_bias,
+  attn_q_norm,
+  attn_k_norm,
+  ffn_norm,
+  ffn_norm_bias,
+  ffn_gate,
+  ffn_up,
+  ffn_up_bias,
+  ffn_down,
+  ffn_down_bias,
+  post_attn_norm,  // gemma2/3
+  post_ffn_norm,   // gemma2/3
+  count
+};
+
+inline constexpr bool is_layer_role(tensor_role r) noexcept {
+  return static_cast<int>(r) >= static_cast<int>(tensor_role::attn_norm);
+}
+
+// llama.cpp's GGUF name of a tensor (layer ignored for global tensors).
+inline std::string gguf_tensor_name(tensor_role r, std::int64_t layer = 0) {
+  static constexpr std::array<std::string_view, static_cast<int>(tensor_role::count)> names = {
+      "token_embd.weight",    "position_embd.weight",
+      "output_norm.weight",   "output_norm.bias",
+      "output.weight",        "rope_freqs.weight",
+      "attn_norm.weight",     "attn_norm.bias",
+      "attn_q.weight",        "attn_q.bias",
+      "attn_k.weight",        "attn_k.bias",
+      "attn_v.weight",        "attn_v.bias",
+      "attn_qkv.weight",      "attn_qkv.bias",
+      "attn_output.weight",   "attn_output.bias",
+      "attn_q_norm.weight",   "attn_k_norm.weight",
+      "ffn_norm.weight",      "ffn_norm.bias",
+      "ffn_gate.weight",      "ffn_up.weight",
+      "ffn_up.bias",          "ffn_down.weight",
+      "ffn_down.bias",        "post_attention_norm.weight",
+      "post_ffw_norm.weight",
+  };
+  const std::string_view n = names[static_cast<int>(r)];
+  if (!is_layer_role(r)) return std::string(n);
+  return "blk." + std::to_string(layer) + "." + std::string(n);
+}
+
+// How a checkpoint family names its tensors in Hugging Face safetensors.
+enum class hf_naming { llama, gpt2 };
+
+struct architecture_info {
+  std::string_view name;  // GGUF general.architecture; HF model_type
+  hf_naming naming;
+  norm_kind norm;
+  activation_kind activation;
+  mlp_kind mlp;
+  position_kind positions;
+  bool qkv_bias;          // always present (qwen2, gpt2)
+  bool o_bias;            // always present (gpt2)
+  bool mlp_bias;          // always present (gpt2)
+  bool qk_norm;           // qwen3
+  bool fused_qkv;         // one attn_qkv tensor instead of attn_q/k/v
+  bool conv1d;            // HF stores linear weights [in, out] (GPT-2's Conv1D): transpose on load
+  bool default_tied;      // transformers' default tie_word_embeddings for this model_type
+  rope_layout gguf_rope;  // RoPE layout of this architecture's GGUF Q/K rows
+};
+
+// The table of supported architectures.
+inline const std::array<architecture_info, 4>& architectures() {
+  static const std::array<architecture_info, 4> table = {{
+      // name    naming            norm             activation                 mlp positions
+      {"llama", hf_naming::llama, norm_kind::rms, activation_kind::silu, mlp_kind::gated,
+       position_kind::rope, false, false, false, false, false, false, false,
+       rope_layout::interleaved},
+      {"qwen2", hf_naming::llama, norm_kind::rms, activation_kind::silu, mlp_kind::gated,
+       position_kind::rope, true, false, false, false, false, false, false,
+       rope_layout::half_split},
+      {"qwen3", hf_naming::llama, norm_kind::rms, activation_kind::silu, mlp_kind::gated,
+       position_kind::rope, false, false, false, true, false, false, false,
+       rope_layout::half_split},
+      {"gpt2", hf_naming::gpt2, norm_kind::layer, activation_kind::gelu_tanh, mlp_kind::plain,
+       position_kind::learned, true, true, true, false, true, true, true, rope_layout::half_split},
+  }};
+  return table;
+}
+
+inline std::string supported_architectures_list() {
+  std::string s;
+  for (const auto& a : architectures()) s += (s.empty() ? "" : ", ") + std::string(a.name);
+  return s;
+}
+
+inline const architecture_info* find_architecture(std::string_view name) noexcept {
+  for (const auto& a : architectures())
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+// The architecture named `name`, or unsupported_error naming the file and listing what is known.
+inline const architecture_info& architecture_or_throw(std::string_view name,
+                                                      const std::string& source) {
+  if (const auto* a = find_architecture(name)) return *a;
+  throw unsupported_error(source + ": architecture '" + std::string(name) +
+                          "' is not supported (supported: " + supported_architectures_list() + ")");
+}
+
+// The Hugging Face name of a tensor; nullopt when the family has no such tensor (GGUF-only ones
+// such as rope_freqs, which HF computes from config.json). `prefix` is "model." for llama-like
+// checkpoints and "transformer." or "" for GPT-2 (openai-community/gpt2 has no prefix).
+inline std::optional<std::string> hf_tensor_name(const architecture_info& arch, tensor_role r,
+                                                 std::int64_t layer, std::string_view prefix) {
+  const std::string p(prefix);
+  const std::string l = std::to_string(layer);
+  using R = tensor_role;
+  if (arch.naming == hf_naming::llama) {
+    const std::string b = p + "layers." + l + ".";
+    switch (r) {
+      case R::token_embd:
+        return p + "embed_tokens.weight";
+      case R::output_norm:
+        return p + "norm.weight";
+      case R::output:
+        return std::string("lm_head.weight");
+      case R::attn_norm:
+        return b + "input_layernorm.weight";
+      case R::attn_q:
+        return b + "self_attn.q_proj.weight";
+      case R::attn_q_bias:
+        return b + "self_attn.q_proj.bias";
+      case R::attn_k:
+        return b + "self_attn.k_proj.weight";
+      case R::attn_k_bias:
+        return b + "self_attn.k_proj.bias";
+      case R::attn_v:
+        return b + "self_attn.v_proj.weight";
+      case R::attn_v_bias:
+        return b + "self_attn.v_proj.bias";
+      case R::attn_output:
+        return b + "self_attn.o_proj.weight";
+      case R::attn_output_bias:
+        return b + "self_attn.o_proj.bias";
+      case R::attn_q_norm:
+        return b + "self_attn.q_norm.weight";
+      case R::attn_k_norm:
+        return b + "self_attn.k_norm.weight";
+      case R::ffn_norm:
+        return b + "post_attention_layernorm.weight";
+      case R::ffn_gate:
+        return b + "mlp.gate_proj.weight";
+      case R::ffn_up:
+        return b + "mlp.up_proj.weight";
+      case R::ffn_up_bias:
+        return b + "mlp.up_proj.bias";
+      case R::ffn_down:
+        return b + "mlp.down_proj.weight";
+      case R::ffn_down_bias:
+        return b + "mlp.down_proj.bias";
+      default:
+        return std::nullopt;
+    }
+  }
+  const std::string b = p + "h." + l + ".";
+  switch (r) {
+    case R::token_embd:
+      return p + "wte.weight";
+    case R::position_embd:
+      return p + "wpe.weight";
+    case R::output_norm:
+      return p + "ln_f.weight";
+    case R::output_norm_bias:
+      return p + "ln_f.bias";
+    case R::output:
+      return std::string("lm_head.weight");
+    case R::attn_norm:
+      return b + "ln_1.weight";
+    case R::attn_norm_bias:
+      return b + "ln_1.bias";
+    case R::attn_qkv:
+      return b + "attn.c_attn.weight";
+    case R::attn_qkv_bias:
+      return b + "attn.c_attn.bias";
+    case R::attn_output:
+      return b + "attn.c_proj.weight";
+    case R::attn_output_bias:
+      return b + "attn.c_proj.bias";
+    case R::ffn_norm:
+      return b + "ln_2.weight";
+    case R::ffn_norm_bias:
+      return b + "ln_2.bias";
+    case R::ffn_up:
+      return b + "mlp.c_fc.weight";
+    case R::ffn_up_bias:
+      return b + "mlp.c_fc.bias";
+    case R::ffn_down:
+      return b + "mlp.c_proj.weight";
+    case R::ffn_down_bias:
+      return b + "mlp.c_proj.bias";
+    default:
+      return std::nullopt;
+  }
+}
+
+// Whether an HF tensor is stored transposed ([in, out], GPT-2 Conv1D) relative to GGUF/our [out,
+// in].
+inline bool hf_is_transposed(const architecture_info& arch, tensor_role r) noexcept {
+  if (!arch.conv1d) return false;
+  return r == tensor_role::attn_qkv || r == tensor_role::attn_output || r == tensor_role::ffn_up ||
+         r == tensor_role::ffn_down;
+}
+
+}  // namespace flipside
