@@ -11,6 +11,18 @@
 
 #include <xsimd/xsimd.hpp>
 
+#if defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+// Instrumentation hook: every kernel calls FLIPSIDE_SIMD_PATH_HOOK("name", lanes) once per call
+// when its vector loop runs. It compiles to nothing unless a program defines it before including
+// any flipside header (the simd tests do, consistently in every translation unit of test_simd, to
+// check that the vector path — not the scalar tail — does the work for each compiled arch).
+#ifndef FLIPSIDE_SIMD_PATH_HOOK
+#define FLIPSIDE_SIMD_PATH_HOOK(kernel, lanes) ((void)0)
+#endif
+
 namespace flipside::simd {
 
 using default_arch = xsimd::default_arch;
@@ -41,6 +53,20 @@ inline T reduce_add(const xsimd::batch<T, Arch>& b) noexcept {
 #endif
 }
 
+// a·b + c with a single rounding whenever the compiler targets FMA. xsimd spells fma for sse4_2
+// as a·b + c, which the compiler may or may not contract depending on the inlining context — a
+// kernel whose tiles are different instantiations would then give split-dependent results.
+template <class Arch>
+inline xsimd::batch<float, Arch> fmadd(const xsimd::batch<float, Arch>& a,
+                                       const xsimd::batch<float, Arch>& b,
+                                       const xsimd::batch<float, Arch>& c) noexcept {
+#if defined(__FMA__) && XSIMD_WITH_SSE2
+  if constexpr (std::is_base_of<xsimd::sse2, Arch>::value && xsimd::batch<float, Arch>::size == 4)
+    return _mm_fmadd_ps(a, b, c);
+#endif
+  return xsimd::fma(a, b, c);
+}
+
 template <class T, class Arch>
 inline T reduce_max(const xsimd::batch<T, Arch>& b) noexcept {
   alignas(64) T lanes[xsimd::batch<T, Arch>::size];
@@ -56,8 +82,13 @@ inline T reduce_max(const xsimd::batch<T, Arch>& b) noexcept {
 template <class Arch>
 using if_compiled = std::conditional_t<Arch::supported(), std::tuple<Arch>, std::tuple<>>;
 
+// (sse2 when the compiler targets nothing newer: the x86-64 baseline)
+using sse_arch =
+    std::conditional_t<xsimd::sse4_2::supported(), xsimd::sse4_2,
+                       std::conditional_t<xsimd::sse2::supported(), xsimd::sse2, xsimd::sse4_2>>;
+
 using compiled_archs =
     decltype(std::tuple_cat(if_compiled<xsimd::avx512bw>{}, if_compiled<xsimd::fma3<xsimd::avx2>>{},
-                            if_compiled<xsimd::sse4_2>{}));
+                            if_compiled<sse_arch>{}));
 
 }  // namespace flipside::simd

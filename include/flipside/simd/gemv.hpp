@@ -1,0 +1,87 @@
+// Matrix-vector product with row-major weights of element type f32 / f16 / bf16.
+//
+//   W: [rows][cols] T (row-major, the [out][in] layout of a linear layer's weight)
+//   x: [cols] float,  y: [rows] float            y[r] = Σ_c W[r][c] · x[c]
+//
+// Memory-bound: every weight is read once, so the kernel streams four rows at a time (four
+// independent read streams, x reused from L1) with two accumulators per row. Each y[r] is
+// computed by the same instruction sequence whichever group of rows it falls in (tails use
+// std::fma, so no compiler contraction choice can differ between groups), and threads split the
+// rows, so the result is bitwise identical for any thread count.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include <flipside/parallel/thread_pool.hpp>
+#include <flipside/simd/arch.hpp>
+#include <flipside/simd/convert.hpp>
+
+namespace flipside::simd {
+
+template <class T>
+inline void gemv_scalar(const T* W, const float* x, float* y, std::size_t rows,
+                        std::size_t cols) noexcept {
+  for (std::size_t r = 0; r < rows; ++r) {
+    float s = 0.0f;
+    for (std::size_t c = 0; c < cols; ++c) s += to_f32(W[r * cols + c]) * x[c];
+    y[r] = s;
+  }
+}
+
+namespace detail {
+
+// y[0..R) for R consecutive rows starting at W (row stride `cols`).
+template <class Arch, std::size_t R, class T>
+inline void gemv_rows(const T* W, const float* x, float* y, std::size_t cols) noexcept {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::size_t L = batch::size;
+  batch acc0[R], acc1[R];
+  for (std::size_t r = 0; r < R; ++r) acc0[r] = acc1[r] = batch(0.0f);
+  std::size_t c = 0;
+  for (; c + 2 * L <= cols; c += 2 * L) {
+    const batch x0 = batch::load_unaligned(x + c), x1 = batch::load_unaligned(x + c + L);
+    for (std::size_t r = 0; r < R; ++r) {
+      acc0[r] = fmadd<Arch>(load_as_f32<Arch>(W + r * cols + c), x0, acc0[r]);
+      acc1[r] = fmadd<Arch>(load_as_f32<Arch>(W + r * cols + c + L), x1, acc1[r]);
+    }
+  }
+  if (c + L <= cols) {
+    const batch x0 = batch::load_unaligned(x + c);
+    for (std::size_t r = 0; r < R; ++r)
+      acc0[r] = fmadd<Arch>(load_as_f32<Arch>(W + r * cols + c), x0, acc0[r]);
+    c += L;
+  }
+  for (std::size_t r = 0; r < R; ++r) {
+    float s = reduce_add(acc0[r] + acc1[r]);
+    for (std::size_t t = c; t < cols; ++t) s = std::fma(to_f32(W[r * cols + t]), x[t], s);
+    y[r] = s;
+  }
+}
+
+template <class Arch, class T>
+inline void gemv_range(const T* W, const float* x, float* y, std::size_t r0, std::size_t r1,
+                       std::size_t cols) noexcept {
+  std::size_t r = r0;
+  for (; r + 4 <= r1; r += 4) gemv_rows<Arch, 4>(W + r * cols, x, y + r, cols);
+  for (; r < r1; ++r) gemv_rows<Arch, 1>(W + r * cols, x, y + r, cols);
+}
+
+}  // namespace detail
+
+// y = W·x; `pool` (optional) splits the rows over its threads.
+template <class Arch = default_arch, class T>
+inline void gemv(const T* W, const float* x, float* y, std::size_t rows, std::size_t cols,
+                 thread_pool* pool = nullptr) {
+  constexpr std::size_t L = xsimd::batch<float, Arch>::size;
+  if (cols >= L && rows > 0) FLIPSIDE_SIMD_PATH_HOOK("gemv", L);
+  if (pool == nullptr || pool->size() == 1 || rows < 8) {
+    detail::gemv_range<Arch>(W, x, y, 0, rows, cols);
+    return;
+  }
+  pool->parallel_for(rows, [&](std::size_t r0, std::size_t r1) {
+    detail::gemv_range<Arch>(W, x, y, r0, r1, cols);
+  });
+}
+
+}  // namespace flipside::simd
