@@ -139,6 +139,16 @@ TEST_CASE("gguf_writer: every metadata type round-trips, extremes included") {
   CHECK_THROWS_AS(f.get_string("arr.str"), flipside::format_error);
   CHECK(f.require<std::int64_t>("u32") == 42);
   CHECK(f.find("arr.str")->to_string() == "[3 x string: \"a\", \"\", \"ccc\"]");
+  // Display: the shortest decimal that reads back as the same value.
+  CHECK(gguf_value(1e-5f).to_string() == "1e-05");
+  CHECK(gguf_value(500000.0f).to_string() == "500000");
+  CHECK(gguf_value(0.1).to_string() == "0.1");
+  CHECK(gguf_value(std::numeric_limits<double>::quiet_NaN()).to_string() == "nan");
+  CHECK(gguf_value(true).to_string() == "true");
+  CHECK(gguf_value(std::int8_t{-5}).to_string() == "-5");
+  // An f64 beyond float's range is "out of range" for get<float>, not undefined behaviour.
+  CHECK_FALSE(gguf_value(1e300).get<float>().has_value());
+  CHECK(gguf_value(1e300).get<double>() == 1e300);
 }
 
 TEST_CASE("gguf_writer: tensors of every ggml type, alignment and padding") {
