@@ -1,0 +1,181 @@
+// Integer building blocks of the quantized kernels (include/flipside/quant/) that xsimd 8.1 does
+// not offer: u8×s8 pair products (x86 `pmaddubsw`), i16 pair products (`pmaddwd`), the
+// sign trick for s8×s8, nibble and bit unpacking, 16-entry byte lookups (`pshufb`) and widening
+// int8 → f32. All work on 256-bit xsimd batches of `simd::int8::arch`; they exist when the
+// compiler targets AVX2 (so also in AVX-512 builds, where 256-bit code is what Zen 4 runs at full
+// rate anyway). Elsewhere `int8::available` is false and the quant kernels take their scalar
+// references.
+//
+// Lane conventions: u8x32 / i8x32 hold 32 bytes in memory order; i16x16 / i32x8 results of pair
+// products keep the pairs in order (lane k of maddubs = a[2k]·b[2k] + a[2k+1]·b[2k+1]).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+#if XSIMD_WITH_AVX2
+#include <immintrin.h>
+#endif
+
+namespace flipside::simd::int8 {
+
+#if XSIMD_WITH_AVX2
+
+inline constexpr bool available = true;
+using arch = std::conditional_t<XSIMD_WITH_FMA3_AVX2 != 0, xsimd::fma3<xsimd::avx2>, xsimd::avx2>;
+
+#if defined(__AVXVNNI__) || (defined(__AVX512VNNI__) && defined(__AVX512VL__))
+inline constexpr bool has_vnni = true;
+#else
+inline constexpr bool has_vnni = false;
+#endif
+
+using u8x32 = xsimd::batch<std::uint8_t, arch>;
+using i8x32 = xsimd::batch<std::int8_t, arch>;
+using i16x16 = xsimd::batch<std::int16_t, arch>;
+using i32x8 = xsimd::batch<std::int32_t, arch>;
+using f32x8 = xsimd::batch<float, arch>;
+
+inline i8x32 load_i8(const std::int8_t* p) noexcept { return i8x32::load_unaligned(p); }
+inline u8x32 load_u8(const std::uint8_t* p) noexcept { return u8x32::load_unaligned(p); }
+
+template <class To, class From>
+inline To as(const From& v) noexcept {
+  return To(static_cast<__m256i>(v));
+}
+
+// 16 packed bytes → 32 nibbles: lanes 0..15 = low nibbles of p[0..15], lanes 16..31 = high
+// nibbles (the element order of Q4_0 / Q4_1 / IQ4_NL blocks).
+inline u8x32 load_nibbles(const std::uint8_t* p) noexcept {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(b), _mm_srli_epi16(b, 4), 1);
+  return u8x32(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)));
+}
+
+// 32 packed bytes → low nibbles (lo) and high nibbles (hi) of p[0..31] (Q4_K / Q5_K chunks).
+inline void split_nibbles(const std::uint8_t* p, u8x32& lo, u8x32& hi) noexcept {
+  const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i m = _mm256_set1_epi8(0x0F);
+  lo = u8x32(_mm256_and_si256(b, m));
+  hi = u8x32(_mm256_and_si256(_mm256_srli_epi16(b, 4), m));
+}
+
+// Bytes shifted right by n within each byte (n = 0..7).
+inline u8x32 shr(const u8x32& v, int n) noexcept {
+  const __m256i s = _mm256_srli_epi16(v, n);
+  return u8x32(_mm256_and_si256(s, _mm256_set1_epi8(static_cast<char>(0xFF >> n))));
+}
+
+// Bytes shifted left by n within each byte (n = 0..7).
+inline u8x32 shl(const u8x32& v, int n) noexcept {
+  const __m256i s = _mm256_slli_epi16(v, n);
+  return u8x32(_mm256_and_si256(s, _mm256_set1_epi8(static_cast<char>((0xFF << n) & 0xFF))));
+}
+
+// Lane j = 0xFF if bit j of `bits` is set, else 0.
+inline u8x32 expand_bits(std::uint32_t bits) noexcept {
+  const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101,
+                                         0x0000000000000000);
+  __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), shuf);
+  bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7FBFDFEFF7FBFDFE));
+  return u8x32(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1)));
+}
+
+// Lane j = table[idx[j]] for idx in 0..15.
+inline i8x32 lookup16(const std::int8_t* table, const u8x32& idx) noexcept {
+  const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(table));
+  return i8x32(_mm256_shuffle_epi8(_mm256_broadcastsi128_si256(t), idx));
+}
+
+// Pair sums of u8·s8 products as int16 (saturating; every caller keeps 2·|a|·|b| < 32768).
+inline i16x16 maddubs(const u8x32& a, const i8x32& b) noexcept {
+  return i16x16(_mm256_maddubs_epi16(a, b));
+}
+
+// Pair sums of i16·i16 products as int32.
+inline i32x8 madd(const i16x16& a, const i16x16& b) noexcept {
+  return i32x8(_mm256_madd_epi16(a, b));
+}
+
+// Sums of four consecutive u8·s8 products.
+inline i32x8 dot_u8s8(const u8x32& a, const i8x32& b) noexcept {
+#if defined(__AVXVNNI__)
+  return i32x8(_mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), __m256i(a), __m256i(b)));
+#elif defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return i32x8(_mm256_dpbusd_epi32(_mm256_setzero_si256(), __m256i(a), __m256i(b)));
+#else
+  return madd(maddubs(a, b), i16x16(std::int16_t{1}));
+#endif
+}
+
+// |a| as unsigned bytes, and b with the sign of a applied (0 where a is 0): a·b = |a|·sign(b, a).
+inline u8x32 abs_i8(const i8x32& a) noexcept { return u8x32(_mm256_sign_epi8(a, a)); }
+inline i8x32 sign(const i8x32& b, const i8x32& a) noexcept { return i8x32(_mm256_sign_epi8(b, a)); }
+
+// Sums of four consecutive s8·s8 products (operands in −127..127).
+inline i32x8 dot_s8s8(const i8x32& a, const i8x32& b) noexcept {
+  return dot_u8s8(abs_i8(a), sign(b, a));
+}
+
+// Pair sums of s8·s8 products as int16 (operands in −127..127).
+inline i16x16 maddbb(const i8x32& a, const i8x32& b) noexcept {
+  return maddubs(abs_i8(a), sign(b, a));
+}
+
+// 16 int8 → 16 int16.
+inline i16x16 widen_i8_i16(const std::int8_t* p) noexcept {
+  return i16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+}
+
+// int16 lanes 0..7 = lo, lanes 8..15 = hi.
+inline i16x16 halves_i16(std::int16_t lo, std::int16_t hi) noexcept {
+  return i16x16(
+      _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(lo)), _mm_set1_epi16(hi), 1));
+}
+
+// Lanes 8k..8k+7 of v as floats (k = 0..3), signed or unsigned.
+template <int K>
+inline f32x8 to_f32(const i8x32& v) noexcept {
+  static_assert(K >= 0 && K < 4);
+  const __m128i half = K < 2 ? _mm256_castsi256_si128(v) : _mm256_extracti128_si256(v, 1);
+  const __m128i part = (K % 2) ? _mm_srli_si128(half, 8) : half;
+  return f32x8(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part)));
+}
+template <int K>
+inline f32x8 to_f32(const u8x32& v) noexcept {
+  static_assert(K >= 0 && K < 4);
+  const __m128i half = K < 2 ? _mm256_castsi256_si128(v) : _mm256_extracti128_si256(v, 1);
+  const __m128i part = (K % 2) ? _mm_srli_si128(half, 8) : half;
+  return f32x8(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(part)));
+}
+
+// 8 int8 at p → floats.
+inline f32x8 load_i8_f32(const std::int8_t* p) noexcept {
+  return f32x8(_mm256_cvtepi32_ps(
+      _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))));
+}
+
+// Horizontal sums.
+inline std::int32_t hsum(const i32x8& v) noexcept {
+  const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  const __m128i t = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+  return _mm_cvtsi128_si32(_mm_add_epi32(t, _mm_shuffle_epi32(t, 1)));
+}
+inline float hsum(const f32x8& v) noexcept {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+#else
+
+inline constexpr bool available = false;
+inline constexpr bool has_vnni = false;
+
+#endif
+
+}  // namespace flipside::simd::int8
