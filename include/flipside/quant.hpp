@@ -1,3 +1,13 @@
 // Quantized weight formats (GGUF block types): dequantisation, quantisation, dot products
 // (include/flipside/quant/).
 #pragma once
+
+#include <flipside/quant/blocks.hpp>
+#include <flipside/quant/decode.hpp>
+#include <flipside/quant/dequantize.hpp>
+#include <flipside/quant/half.hpp>
+#include <flipside/quant/quantize.hpp>
+#include <flipside/quant/reference.hpp>
+#include <flipside/quant/types.hpp>
+#include <flipside/quant/vec_dot.hpp>
+#include <flipside/quant/vec_dot_reference.hpp>

@@ -9,6 +9,8 @@
 #include <flipside/simd/gemm_kernel.hpp>
 #include <flipside/simd/gemv.hpp>
 #include <flipside/simd/half.hpp>
+#include <flipside/simd/int8_dot.hpp>
+#include <flipside/simd/no_contract.hpp>
 #include <flipside/simd/norm.hpp>
 #include <flipside/simd/rope.hpp>
 #include <flipside/simd/softmax.hpp>
