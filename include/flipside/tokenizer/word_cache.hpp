@@ -1,0 +1,54 @@
+// A bounded cache of BPE results per pre-token word. Natural text repeats a small set of words
+// (Zipf), so most words are merged once and then looked up (HF tokenizers does the same with a
+// 10 000-entry cache). When the cache is full it is emptied and refilled: simple, bounded, and
+// the result never depends on the cache.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <flipside/tokenizer/flat_map.hpp>
+#include <flipside/tokenizer/vocab.hpp>
+
+namespace flipside::tok {
+
+class word_cache {
+ public:
+  static constexpr std::size_t max_entries = 1u << 16;
+  static constexpr std::size_t max_word_bytes = 64;
+
+  // Appends the cached ids of word to out and returns true, or returns false.
+  bool lookup(std::string_view word, std::vector<token_id>& out) const {
+    const std::uint32_t e = index_.find(word);
+    if (e == detail::string_map::npos) return false;
+    out.insert(out.end(), ids_.begin() + begin_[e], ids_.begin() + begin_[e + 1]);
+    return true;
+  }
+
+  void insert(std::string_view word, const token_id* ids, std::size_t n) {
+    if (word.size() > max_word_bytes) return;
+    if (index_.size() >= max_entries) clear();
+    if (begin_.empty()) begin_.push_back(0);
+    const auto e = static_cast<std::uint32_t>(begin_.size() - 1);
+    if (index_.insert(word, e) != e) return;  // already present
+    ids_.insert(ids_.end(), ids, ids + n);
+    begin_.push_back(static_cast<std::uint32_t>(ids_.size()));
+  }
+
+  void clear() {
+    index_.clear();
+    ids_.clear();
+    begin_.assign(1, 0);
+  }
+
+  std::size_t size() const noexcept { return index_.size(); }
+
+ private:
+  detail::string_map index_;
+  std::vector<token_id> ids_;
+  std::vector<std::uint32_t> begin_;
+};
+
+}  // namespace flipside::tok
