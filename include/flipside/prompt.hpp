@@ -11,3 +11,4 @@
 #include <flipside/prompt/synthetic_linear.hpp>
 #include <flipside/prompt/task_registry.hpp>
 #include <flipside/prompt/template.hpp>
+#include <flipside/prompt/tokenized_prompt.hpp>
