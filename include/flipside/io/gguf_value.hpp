@@ -9,9 +9,11 @@
 // in another); it never converts between integers, floats, bools and strings.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <string>
@@ -256,13 +258,19 @@ class gguf_value {
       if constexpr (std::is_same_v<X, std::string>) {
         return "\"" + x + "\"";
       } else if constexpr (std::is_same_v<X, double>) {
-        std::string s = std::to_string(x);
-        if (t == gguf_type::f32 || t == gguf_type::f64) {
-          char buf[32];
-          std::snprintf(buf, sizeof buf, "%.9g", x);
-          s = buf;
+        // Shortest decimal that reads back as the same f32/f64 (1e-05, not 9.99999975e-06).
+        char buf[40];
+        if (x > -1e15 && x < 1e15 && x == std::trunc(x)) {  // range first: NaN/huge never cast
+          std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x));
+          return std::string(buf);
         }
-        return s;
+        for (int p = 1; p <= 17; ++p) {
+          std::snprintf(buf, sizeof buf, "%.*g", p, x);
+          const double back = std::strtod(buf, nullptr);
+          if (t == gguf_type::f32 ? static_cast<float>(back) == static_cast<float>(x) : back == x)
+            break;
+        }
+        return std::string(buf);
       } else if (t == gguf_type::boolean) {
         return x ? "true" : "false";
       } else {
@@ -393,8 +401,12 @@ class gguf_value {
       if (t != gguf_type::boolean) return std::nullopt;
       return std::get<std::uint64_t>(s) != 0;
     } else if constexpr (std::is_floating_point_v<T>) {
-      if (auto d = std::get_if<double>(&s)) return static_cast<T>(*d);
-      return std::nullopt;
+      const double* d = std::get_if<double>(&s);
+      if (!d) return std::nullopt;
+      if (std::isfinite(*d) && std::fabs(*d) > static_cast<double>(std::numeric_limits<T>::max())) {
+        return std::nullopt;  // an f64 beyond float's range
+      }
+      return static_cast<T>(*d);
     } else if constexpr (std::is_integral_v<T>) {
       if (t == gguf_type::boolean) return std::nullopt;
       if (!in_range<T>(s)) return std::nullopt;
