@@ -1,3 +1,32 @@
 // The ICL-override benchmark: cells, prefix-shared evaluation, metrics, reports
 // (include/flipside/eval/).
 #pragma once
+
+#include <flipside/eval/aggregate.hpp>
+#include <flipside/eval/atomic_file.hpp>
+#include <flipside/eval/cell.hpp>
+#include <flipside/eval/cell_metrics.hpp>
+#include <flipside/eval/cell_set.hpp>
+#include <flipside/eval/file_identity.hpp>
+#include <flipside/eval/hash.hpp>
+#include <flipside/eval/json_text.hpp>
+#include <flipside/eval/merge.hpp>
+#include <flipside/eval/model_id.hpp>
+#include <flipside/eval/override_summary.hpp>
+#include <flipside/eval/plot_bars.hpp>
+#include <flipside/eval/plot_frame.hpp>
+#include <flipside/eval/plot_lines.hpp>
+#include <flipside/eval/progress.hpp>
+#include <flipside/eval/report.hpp>
+#include <flipside/eval/report_markdown.hpp>
+#include <flipside/eval/report_plots.hpp>
+#include <flipside/eval/results_codec.hpp>
+#include <flipside/eval/results_reader.hpp>
+#include <flipside/eval/results_writer.hpp>
+#include <flipside/eval/resume.hpp>
+#include <flipside/eval/scale_sweep.hpp>
+#include <flipside/eval/shard.hpp>
+#include <flipside/eval/summary_csv.hpp>
+#include <flipside/eval/svg.hpp>
+#include <flipside/eval/throughput.hpp>
+#include <flipside/eval/wilson.hpp>
