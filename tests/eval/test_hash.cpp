@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <flipside/eval/file_identity.hpp>
+#include <flipside/eval/fingerprint.hpp>
 #include <flipside/eval/hash.hpp>
 #include <flipside/eval/model_id.hpp>
 
@@ -75,4 +76,28 @@ TEST_CASE("unique_display_names falls back to the full id when short names colli
   CHECK(n.at("a/m.gguf") == "a/m.gguf");
   CHECK(n.at("b/m.gguf") == "b/m.gguf");
   CHECK(n.at("c/x.gguf+lora:ad@1") == "x.gguf+ad@1");
+}
+
+TEST_CASE("run fingerprints: content-based model/data hashes, order-free settings") {
+  eval_test::scratch_dir dir("fingerprint");
+  eval_test::spit(dir / "base.gguf", "weights");
+  std::filesystem::create_directories(dir / "ad");
+  eval_test::spit(dir / "ad" / "adapter_model.safetensors", "lora");
+  const std::string base = (dir / "base.gguf").string();
+  const std::string with = base + "+lora:" + (dir / "ad").string();
+  CHECK(model_fingerprint(model_id::parse(base)) != model_fingerprint(model_id::parse(with)));
+  // The scale is part of the model id (the cell key), not of the file identity.
+  CHECK(model_fingerprint(model_id::parse(with + "@0.5")) ==
+        model_fingerprint(model_id::parse(with + "@1")));
+  eval_test::spit(dir / "copy.gguf", "weights");
+  CHECK(model_fingerprint(model_id::parse(base)) ==
+        model_fingerprint(model_id::parse((dir / "copy.gguf").string())));
+  CHECK(data_fingerprint("sst2", {dir / "base.gguf"}) != data_fingerprint("sst2", {dir / "ad"}));
+  CHECK(data_fingerprint("sst2", {dir / "base.gguf"}) !=
+        data_fingerprint("subj", {dir / "base.gguf"}));
+  CHECK(settings_fingerprint({{"eval_n", "100"}, {"template", "paper"}}) ==
+        settings_fingerprint({{"template", "paper"}, {"eval_n", "100"}}));
+  CHECK(settings_fingerprint({{"eval_n", "100"}}) != settings_fingerprint({{"eval_n", "50"}}));
+  CHECK(code_fingerprint() == code_fingerprint());
+  CHECK(code_fingerprint().size() == 16);
 }
