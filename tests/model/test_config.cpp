@@ -248,11 +248,14 @@ TEST_CASE("rope frequencies: plain, linear, llama3 and llama.cpp's rope_freqs fa
   const auto a = rope_inverse_frequencies(l3), b = rope_inverse_frequencies(via_factors);
   for (std::size_t i = 0; i < 8; ++i) CHECK(b[i] == Approx(a[i]).epsilon(1e-6));
 
-  rope_table t;
-  const std::int64_t pos[2] = {0, 5};
-  t.compute(inv, pos, 2);
-  CHECK(t.cos[0] == 1.0f);
-  CHECK(t.sin[0] == 0.0f);
-  CHECK(t.cos[4 + 1] == Approx(std::cos(5 * inv[1])));
-  CHECK(t.sin[4 + 3] == Approx(std::sin(5 * inv[3])));
+  // The kernels' table holds the same frequencies (as f32) with the scaling as divisors.
+  const simd::rope_table t = make_rope_table(l3, 16, 8);
+  REQUIRE(t.inv_freq().size() == 8);
+  for (std::size_t i = 0; i < 8; ++i) CHECK(t.inv_freq()[i] == Approx(a[i]).epsilon(1e-6));
+  CHECK(t.config().layout == simd::rope_layout::neox);
+  rope_config inter = r;
+  inter.layout = rope_layout::interleaved;
+  const simd::rope_table tl = make_rope_table(inter, 8, 0);
+  CHECK(tl.config().layout == simd::rope_layout::gptj);
+  for (std::size_t i = 0; i < 4; ++i) CHECK(tl.inv_freq()[i] == Approx(inv[i] / 4));
 }

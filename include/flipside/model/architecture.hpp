@@ -42,6 +42,7 @@ enum class tensor_role : int {
   ffn_norm,
   ffn_norm_bias,
   ffn_gate,
+  ffn_gate_bias,
   ffn_up,
   ffn_up_bias,
   ffn_down,
@@ -55,26 +56,79 @@ inline constexpr bool is_layer_role(tensor_role r) noexcept {
   return static_cast<int>(r) >= static_cast<int>(tensor_role::attn_norm);
 }
 
+// llama.cpp's GGUF name of a tensor without its "blk.N." prefix.
+inline std::string_view gguf_base_name(tensor_role r) noexcept {
+  using R = tensor_role;
+  switch (r) {
+    case R::token_embd:
+      return "token_embd.weight";
+    case R::position_embd:
+      return "position_embd.weight";
+    case R::output_norm:
+      return "output_norm.weight";
+    case R::output_norm_bias:
+      return "output_norm.bias";
+    case R::output:
+      return "output.weight";
+    case R::rope_freqs:
+      return "rope_freqs.weight";
+    case R::attn_norm:
+      return "attn_norm.weight";
+    case R::attn_norm_bias:
+      return "attn_norm.bias";
+    case R::attn_q:
+      return "attn_q.weight";
+    case R::attn_q_bias:
+      return "attn_q.bias";
+    case R::attn_k:
+      return "attn_k.weight";
+    case R::attn_k_bias:
+      return "attn_k.bias";
+    case R::attn_v:
+      return "attn_v.weight";
+    case R::attn_v_bias:
+      return "attn_v.bias";
+    case R::attn_qkv:
+      return "attn_qkv.weight";
+    case R::attn_qkv_bias:
+      return "attn_qkv.bias";
+    case R::attn_output:
+      return "attn_output.weight";
+    case R::attn_output_bias:
+      return "attn_output.bias";
+    case R::attn_q_norm:
+      return "attn_q_norm.weight";
+    case R::attn_k_norm:
+      return "attn_k_norm.weight";
+    case R::ffn_norm:
+      return "ffn_norm.weight";
+    case R::ffn_norm_bias:
+      return "ffn_norm.bias";
+    case R::ffn_gate:
+      return "ffn_gate.weight";
+    case R::ffn_gate_bias:
+      return "ffn_gate.bias";
+    case R::ffn_up:
+      return "ffn_up.weight";
+    case R::ffn_up_bias:
+      return "ffn_up.bias";
+    case R::ffn_down:
+      return "ffn_down.weight";
+    case R::ffn_down_bias:
+      return "ffn_down.bias";
+    case R::post_attn_norm:
+      return "post_attention_norm.weight";
+    case R::post_ffn_norm:
+      return "post_ffw_norm.weight";
+    case R::count:
+      break;
+  }
+  return "";
+}
+
 // llama.cpp's GGUF name of a tensor (layer ignored for global tensors).
 inline std::string gguf_tensor_name(tensor_role r, std::int64_t layer = 0) {
-  static constexpr std::array<std::string_view, static_cast<int>(tensor_role::count)> names = {
-      "token_embd.weight",    "position_embd.weight",
-      "output_norm.weight",   "output_norm.bias",
-      "output.weight",        "rope_freqs.weight",
-      "attn_norm.weight",     "attn_norm.bias",
-      "attn_q.weight",        "attn_q.bias",
-      "attn_k.weight",        "attn_k.bias",
-      "attn_v.weight",        "attn_v.bias",
-      "attn_qkv.weight",      "attn_qkv.bias",
-      "attn_output.weight",   "attn_output.bias",
-      "attn_q_norm.weight",   "attn_k_norm.weight",
-      "ffn_norm.weight",      "ffn_norm.bias",
-      "ffn_gate.weight",      "ffn_up.weight",
-      "ffn_up.bias",          "ffn_down.weight",
-      "ffn_down.bias",        "post_attention_norm.weight",
-      "post_ffw_norm.weight",
-  };
-  const std::string_view n = names[static_cast<int>(r)];
+  const std::string_view n = gguf_base_name(r);
   if (!is_layer_role(r)) return std::string(n);
   return "blk." + std::to_string(layer) + "." + std::string(n);
 }
@@ -181,6 +235,8 @@ inline std::optional<std::string> hf_tensor_name(const architecture_info& arch, 
         return b + "post_attention_layernorm.weight";
       case R::ffn_gate:
         return b + "mlp.gate_proj.weight";
+      case R::ffn_gate_bias:
+        return b + "mlp.gate_proj.bias";
       case R::ffn_up:
         return b + "mlp.up_proj.weight";
       case R::ffn_up_bias:

@@ -1,16 +1,16 @@
-// Rotary position embedding (Su et al. 2021, arXiv 2104.09864): the inverse frequencies
-//   inv_freq[i] = θ^(−2i/d),  i < d/2  (d = rotary_dim),
-// with the scalings models ship with, and the per-position cos/sin table the blocks apply:
-//   angle(p, i) = p · inv_freq[i].
-// Everything is computed in double and rounded once: HF computes angles in f32, llama.cpp in f32
-// too, and both are within 1e-6 rad of this at the positions a model is trained on.
+// Rotary position embedding (Su et al. 2021, arXiv 2104.09864) settings → frequencies:
+//   inv_freq[i] = θ^(−2i/d) / scaling_i,  i < d/2  (d = rotary_dim),
+// for the scalings models ship with. The rotation itself is simd/rope.hpp's (rope_table, rope_at).
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <flipside/model/config.hpp>
+#include <flipside/simd/rope.hpp>
 
 namespace flipside {
 
@@ -48,38 +48,56 @@ inline std::vector<double> rope_inverse_frequencies(const rope_config& r) {
   return inv;
 }
 
-// The per-frequency divisors llama.cpp stores as `rope_freqs.weight` for a llama3-scaled model:
-// factor[i] = unscaled inv_freq[i] / scaled inv_freq[i] (1 for unscaled frequencies).
+// The per-frequency divisors llama.cpp stores as `rope_freqs.weight` for a llama3-scaled model
+// (1 where the frequency is kept, `factor` where it is divided, 1 / ((1 − s)/factor + s) between),
+// computed as llama.cpp's converter does — base frequencies in f32, the rest in double — so that
+// converted files match its own byte for byte.
 inline std::vector<float> llama3_rope_freq_factors(const rope_config& r) {
-  rope_config plain = r;
-  plain.scaling = rope_scaling_kind::none;
-  plain.freq_factors.clear();
-  rope_config scaled = r;
-  scaled.freq_factors.clear();
-  const auto a = rope_inverse_frequencies(plain);
-  const auto b = rope_inverse_frequencies(scaled);
-  std::vector<float> out(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) out[i] = static_cast<float>(a[i] / b[i]);
+  const std::int64_t half = r.rotary_dim / 2;
+  std::vector<float> out(static_cast<std::size_t>(half > 0 ? half : 0));
+  const double pi = 3.14159265358979323846;
+  const double old_ctx = static_cast<double>(r.original_max_positions);
+  const double low_wavelen = old_ctx / r.low_freq_factor;
+  const double high_wavelen = old_ctx / r.high_freq_factor;
+  for (std::int64_t i = 0; i < half; ++i) {
+    const float e = static_cast<float>(2 * i) / static_cast<float>(r.rotary_dim);
+    const float freq = 1.0f / std::pow(static_cast<float>(r.theta), e);
+    const double wavelen = 2 * pi / static_cast<double>(freq);
+    double f = 1.0;
+    if (wavelen < high_wavelen) {
+      f = 1.0;
+    } else if (wavelen > low_wavelen) {
+      f = r.factor;
+    } else {
+      const double smooth =
+          (old_ctx / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
+      f = 1.0 / ((1 - smooth) / r.factor + smooth);
+    }
+    out[static_cast<std::size_t>(i)] = static_cast<float>(f);
+  }
   return out;
 }
 
-// cos/sin of every (position, frequency): two [n_positions][rotary_dim/2] tables, row-major.
-struct rope_table {
-  std::int64_t half = 0;
-  std::vector<float> cos, sin;
-
-  void compute(const std::vector<double>& inv_freq, const std::int64_t* positions,
-               std::size_t n_positions) {
-    half = static_cast<std::int64_t>(inv_freq.size());
-    cos.resize(n_positions * inv_freq.size());
-    sin.resize(n_positions * inv_freq.size());
-    for (std::size_t p = 0; p < n_positions; ++p)
-      for (std::size_t i = 0; i < inv_freq.size(); ++i) {
-        const double a = static_cast<double>(positions[p]) * inv_freq[i];
-        cos[p * inv_freq.size() + i] = static_cast<float>(std::cos(a));
-        sin[p * inv_freq.size() + i] = static_cast<float>(std::sin(a));
-      }
-  }
-};
+// The kernels' rope table for a model's rope settings: every scaling is expressed as per-frequency
+// divisors (linear: all equal to the factor; llama3: llama3_rope_freq_factors), which is also how
+// GGUF files carry them. Positions [0, cached_positions) are precomputed.
+inline simd::rope_table make_rope_table(const rope_config& r, std::int64_t head_dim,
+                                        std::size_t cached_positions) {
+  simd::rope_config s;
+  s.head_dim = static_cast<std::size_t>(head_dim);
+  s.rot_dim = static_cast<std::size_t>(r.rotary_dim);
+  s.layout =
+      r.layout == rope_layout::half_split ? simd::rope_layout::neox : simd::rope_layout::gptj;
+  s.theta = r.theta;
+  if (!r.freq_factors.empty())
+    s.freq_factors = r.freq_factors;
+  else if (r.scaling == rope_scaling_kind::linear)
+    s.freq_factors.assign(static_cast<std::size_t>(r.rotary_dim / 2), static_cast<float>(r.factor));
+  else if (r.scaling == rope_scaling_kind::llama3)
+    s.freq_factors = llama3_rope_freq_factors(r);
+  simd::rope_table t(std::move(s));
+  t.reserve(cached_positions);
+  return t;
+}
 
 }  // namespace flipside

@@ -1,0 +1,135 @@
+// The per-weight-type kernels of the runtime, chosen once when a weight is loaded.
+//
+// A weight matrix W[rows][cols] (the [out][in] layout of a linear layer) keeps the element type
+// of its file: f32, f16 and bf16 are used in place from the memory mapping. Each matrix_weight
+// carries a pointer to a weight_kernels table instantiated for its type at compile time
+// (dense_kernels<T>), so the hot loop calls a kernel specialised for its weight type without a
+// type switch; supporting a quantized type means adding a table for it in kernels_for().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <flipside/core/dtype.hpp>
+#include <flipside/parallel/thread_pool.hpp>
+#include <flipside/simd/convert.hpp>
+#include <flipside/simd/gemm.hpp>
+#include <flipside/simd/half.hpp>
+
+namespace flipside {
+
+struct matrix_weight;
+
+struct weight_kernels {
+  // Y[m][r] = Σ_c X[m][c] · W[r][c] for m < M, r < rows (rows of X and Y at strides ldx, ldy).
+  // Every Y element is computed by one thread in an order that depends only on M's class
+  // (≤ 4 rows: direct dot products; more: packed GEMM), never on the thread count.
+  void (*linear)(const matrix_weight& w, const float* X, std::size_t ldx, float* Y, std::size_t ldy,
+                 std::size_t M, thread_pool* pool);
+  // out[c] = W[row][c] as float (embedding lookup).
+  void (*row)(const matrix_weight& w, std::int64_t row, float* out);
+  // out[i] = Σ_c h[c] · W[ids[i]][c]: selected rows only, with the arithmetic of `linear` for a
+  // batch of ≤ 4 rows, so restricted and full-vocabulary logits agree bitwise.
+  void (*dot_rows)(const matrix_weight& w, const float* h, const std::int32_t* ids, std::size_t n,
+                   float* out);
+};
+
+// A 2-D weight in its file's element type. `data` points into a memory-mapped file or into a
+// buffer owned by the model (transposed GPT-2 Conv1D weights, misaligned safetensors data).
+struct matrix_weight {
+  std::string name;  // as in its file, for messages
+  dtype type = dtype::f32;
+  std::int64_t rows = 0, cols = 0;
+  const std::byte* data = nullptr;
+  std::size_t row_bytes = 0;
+  const weight_kernels* kernels = nullptr;
+
+  explicit operator bool() const noexcept { return data != nullptr; }
+  std::size_t nbytes() const noexcept { return static_cast<std::size_t>(rows) * row_bytes; }
+
+  void linear(const float* X, std::size_t ldx, float* Y, std::size_t ldy, std::size_t M,
+              thread_pool* pool) const {
+    kernels->linear(*this, X, ldx, Y, ldy, M, pool);
+  }
+  void linear(const float* X, float* Y, std::size_t M, thread_pool* pool) const {
+    kernels->linear(*this, X, static_cast<std::size_t>(cols), Y, static_cast<std::size_t>(rows), M,
+                    pool);
+  }
+  void row(std::int64_t r, float* out) const { kernels->row(*this, r, out); }
+  void dot_rows(const float* h, const std::int32_t* ids, std::size_t n, float* out) const {
+    kernels->dot_rows(*this, h, ids, n, out);
+  }
+  // The rows [r0, r1) as a matrix of their own (fused q/k/v or gate/up tensors split by rows).
+  matrix_weight row_range(std::int64_t r0, std::int64_t r1, std::string sub_name) const {
+    matrix_weight m = *this;
+    m.name = std::move(sub_name);
+    m.rows = r1 - r0;
+    m.data = data + static_cast<std::size_t>(r0) * row_bytes;
+    return m;
+  }
+};
+
+namespace detail {
+
+template <class T>
+inline const T* weight_data(const matrix_weight& w) noexcept {
+  return reinterpret_cast<const T*>(w.data);
+}
+
+template <class T>
+inline void dense_linear(const matrix_weight& w, const float* X, std::size_t ldx, float* Y,
+                         std::size_t ldy, std::size_t M, thread_pool* pool) {
+  const auto cols = static_cast<std::size_t>(w.cols);
+  simd::gemm_strided(X, ldx, weight_data<T>(w), cols, Y, ldy, M, static_cast<std::size_t>(w.rows),
+                     cols, pool);
+}
+
+template <class T>
+inline void dense_row(const matrix_weight& w, std::int64_t r, float* out) {
+  const auto cols = static_cast<std::size_t>(w.cols);
+  simd::convert(weight_data<T>(w) + static_cast<std::size_t>(r) * cols, out, cols);
+}
+
+template <class T>
+inline void dense_dot_rows(const matrix_weight& w, const float* h, const std::int32_t* ids,
+                           std::size_t n, float* out) {
+  const auto cols = static_cast<std::size_t>(w.cols);
+  for (std::size_t i = 0; i < n; ++i)
+    simd::gemm_strided(h, cols, weight_data<T>(w) + static_cast<std::size_t>(ids[i]) * cols, cols,
+                       out + i, 1, 1, 1, cols, nullptr);
+}
+
+template <class T>
+inline const weight_kernels dense_kernels = {&dense_linear<T>, &dense_row<T>, &dense_dot_rows<T>};
+
+}  // namespace detail
+
+// The kernels for weights of type t, or nullptr when this build cannot run that type yet.
+inline const weight_kernels* kernels_for(dtype t) noexcept {
+  switch (t) {
+    case dtype::f32:
+      return &detail::dense_kernels<float>;
+    case dtype::f16:
+      return &detail::dense_kernels<f16>;
+    case dtype::bf16:
+      return &detail::dense_kernels<bf16>;
+    default:
+      return nullptr;
+  }
+}
+
+// Element alignment the kernels need for data of type t (typed scalar tails read T directly).
+inline std::size_t alignment_for(dtype t) noexcept {
+  switch (t) {
+    case dtype::f32:
+      return alignof(float);
+    case dtype::f16:
+    case dtype::bf16:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+}  // namespace flipside
