@@ -124,6 +124,7 @@ TEST_CASE("safetensors: a sharded checkpoint through model.safetensors.index.jso
   CHECK(same_bytes(m.tensor("tokens"), one.tensor("tokens")));
   CHECK(same_bytes(m.tensor("model.norm.weight"), two.tensor("model.norm.weight")));
   CHECK(m.file_of("tokens") == (tmp.path / "model-00001-of-00002.safetensors").string());
+  CHECK_THROWS_AS(m.file_of("ghost"), flipside::argument_error);
 
   // The index naming a tensor the shard lacks, or a path outside the directory, is an error.
   std::ofstream(tmp.path / "model.safetensors.index.json")

@@ -114,7 +114,12 @@ class safetensors_file {
   }
   // The file a tensor was read from (for error messages).
   const std::string& file_of(std::string_view tensor_name) const {
-    return files_[file_of_.at(index_.at(std::string(tensor_name)))];
+    auto it = index_.find(tensor_name);
+    if (it == index_.end()) {
+      throw argument_error("safetensors_file::file_of: no tensor '" +
+                           detail::printable(tensor_name) + "' in " + name_);
+    }
+    return files_[file_of_[it->second]];
   }
 
   // The "__metadata__" string map (merged over shards; the first shard defining a key wins).
