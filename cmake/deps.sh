@@ -2,9 +2,11 @@
 # Install flipside's build dependencies from Debian 12 packages (no vendored copies, no network at
 # build time). As root it runs apt-get; otherwise it prints the exact command to run.
 set -eu
-# clang-14 + libclang-rt-14-dev: libFuzzer for the CI fuzz step (tests/fuzz/run.sh) only.
+#   cmake/deps.sh          what building and testing flipside needs
+#   cmake/deps.sh --fuzz   also clang-14 + libclang-rt-14-dev (libFuzzer, for tests/fuzz/run.sh)
 pkgs="g++ cmake make git pkg-config ccache libxtensor-dev libxsimd-dev xtl-dev catch2 libbenchmark-dev
-libsimdjson-dev libutf8proc-dev libcli11-dev libopenblas-dev clang-14 libclang-rt-14-dev"
+libsimdjson-dev libutf8proc-dev libcli11-dev libopenblas-dev"
+[ "${1:-}" = "--fuzz" ] && pkgs="$pkgs clang-14 libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
