@@ -9,6 +9,7 @@
 #include <flipside/eval/cell_set.hpp>
 #include <flipside/eval/file_identity.hpp>
 #include <flipside/eval/fingerprint.hpp>
+#include <flipside/eval/grid.hpp>
 #include <flipside/eval/hash.hpp>
 #include <flipside/eval/json_text.hpp>
 #include <flipside/eval/merge.hpp>

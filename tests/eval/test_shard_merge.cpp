@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include <flipside/eval/grid.hpp>
 #include <flipside/eval/merge.hpp>
 #include <flipside/eval/results_writer.hpp>
 #include <flipside/eval/shard.hpp>
@@ -150,4 +151,36 @@ TEST_CASE("merge refuses mismatched fingerprints and conflicting duplicates") {
   const auto st = merge_results({a, write("f.jsonl", {retimed})}, dir / "out.jsonl");
   CHECK(st.duplicates == 1);
   CHECK(st.cells_written == 2);
+}
+
+TEST_CASE("grid_spec enumerates every combination once, sharing groups contiguous") {
+  grid_spec g;
+  g.models = {"a.gguf", "b.gguf"};
+  g.tasks = {"sst2", "trec"};
+  g.policies = {"gold", "flip:50", "flip:100", "sul"};
+  g.ks = {4, 16};
+  g.seeds = {0, 1, 2};
+  g.calibrations = {false, true};
+  const auto cells = g.cells();
+  CHECK(cells.size() == 2u * 2 * 4 * 2 * 3 * 2);
+  std::set<std::string> unique;
+  for (const auto& c : cells) unique.insert(c.canonical());
+  CHECK(unique.size() == cells.size());
+  // Each (model, task, k, seed) group is one contiguous run of 4 policies × 2 calibrations.
+  std::set<std::string> closed;
+  std::string current;
+  for (const auto& c : cells) {
+    const std::string grp = shard_group(c);
+    if (grp != current) {
+      CHECK(closed.insert(grp).second);
+      current = grp;
+    }
+  }
+  CHECK(closed.size() == 2u * 2 * 2 * 3);
+  CHECK(cells.front() ==
+        cell_key{"a.gguf", "sst2", "gold", 4, 0, scoring_mode::label_logit, false});
+  g.seeds = {1, 1};
+  CHECK_THROWS_AS(g.cells(), argument_error);
+  g.seeds = {};
+  CHECK_THROWS_AS(g.cells(), argument_error);
 }
