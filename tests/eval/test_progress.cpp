@@ -57,7 +57,7 @@ TEST_CASE("progress without a terminal prints plain lines every 10 % or every in
   std::fclose(f);
 }
 
-TEST_CASE("progress on a terminal redraws one line with a bar; resumed cells don't count as fast") {
+TEST_CASE("progress on a terminal redraws one line with a bar, resumed cells not counted as fast") {
   std::FILE* f = std::tmpfile();
   REQUIRE(f);
   double now = 0;
