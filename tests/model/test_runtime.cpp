@@ -226,3 +226,30 @@ TEST_CASE("16-bit KV caches stay close to the f32 cache") {
   CHECK(max_abs_diff(a, b) < 5e-3);
   CHECK_FALSE(bitwise_equal(a, b));
 }
+
+TEST_CASE("the decode-time small-batch GEMM is bitwise simd::gemm's direct path") {
+  // model/detail/small_batch_gemm.hpp (a stopgap with prefetching) must not change any result.
+  std::uint32_t s = 99;
+  auto next = [&] {
+    s = s * 1664525u + 1013904223u;
+    return static_cast<float>(s >> 8) / 16777216.0f - 0.5f;
+  };
+  thread_pool pool(2);
+  for (std::size_t M = 1; M <= 4; ++M)
+    for (std::size_t N : {1, 7, 8, 17, 100})
+      for (std::size_t K : {3, 8, 37, 64}) {
+        std::vector<float> A(M * K), B(N * K);
+        for (auto& x : A) x = next();
+        for (auto& x : B) x = next();
+        std::vector<f16> B16(B.size());
+        for (std::size_t i = 0; i < B.size(); ++i) B16[i] = simd::f32_to_f16(B[i]);
+        std::vector<float> c1(M * N), c2(M * N), c3(M * N), c4(M * N);
+        simd::gemm(A.data(), B.data(), c1.data(), M, N, K);
+        detail::small_batch_gemm(A.data(), K, B.data(), K, c2.data(), N, M, N, K, &pool);
+        simd::gemm(A.data(), B16.data(), c3.data(), M, N, K);
+        detail::small_batch_gemm(A.data(), K, B16.data(), K, c4.data(), N, M, N, K, nullptr);
+        INFO("M " << M << " N " << N << " K " << K);
+        CHECK(bitwise_equal(c1, c2));
+        CHECK(bitwise_equal(c3, c4));
+      }
+}

@@ -12,6 +12,7 @@
 #include <string>
 
 #include <flipside/core/dtype.hpp>
+#include <flipside/model/detail/small_batch_gemm.hpp>
 #include <flipside/parallel/thread_pool.hpp>
 #include <flipside/simd/convert.hpp>
 #include <flipside/simd/gemm.hpp>
@@ -80,9 +81,11 @@ inline const T* weight_data(const matrix_weight& w) noexcept {
 template <class T>
 inline void dense_linear(const matrix_weight& w, const float* X, std::size_t ldx, float* Y,
                          std::size_t ldy, std::size_t M, thread_pool* pool) {
-  const auto cols = static_cast<std::size_t>(w.cols);
-  simd::gemm_strided(X, ldx, weight_data<T>(w), cols, Y, ldy, M, static_cast<std::size_t>(w.rows),
-                     cols, pool);
+  const auto cols = static_cast<std::size_t>(w.cols), rows = static_cast<std::size_t>(w.rows);
+  if (M <= 4)
+    small_batch_gemm(X, ldx, weight_data<T>(w), cols, Y, ldy, M, rows, cols, pool);
+  else
+    simd::gemm_strided(X, ldx, weight_data<T>(w), cols, Y, ldy, M, rows, cols, pool);
 }
 
 template <class T>
@@ -96,8 +99,8 @@ inline void dense_dot_rows(const matrix_weight& w, const float* h, const std::in
                            std::size_t n, float* out) {
   const auto cols = static_cast<std::size_t>(w.cols);
   for (std::size_t i = 0; i < n; ++i)
-    simd::gemm_strided(h, cols, weight_data<T>(w) + static_cast<std::size_t>(ids[i]) * cols, cols,
-                       out + i, 1, 1, 1, cols, nullptr);
+    small_batch_gemm(h, cols, weight_data<T>(w) + static_cast<std::size_t>(ids[i]) * cols, cols,
+                     out + i, 1, 1, 1, cols, nullptr);
 }
 
 template <class T>
