@@ -35,15 +35,15 @@ TEST_CASE("builder: a 4-shot SST-2 prompt byte for byte - under four policies") 
   const std::string e4 =
       "Input: lacking substance and soul , crossroads comes up shorter than britney 's cutoffs "
       ".\nOutput: ";
-  const std::string q = "Input: no movement , no yuks , not much of anything .\nOutput:";
-  const std::string pos = "Positive Sentiment\n\n", neg = "Negative Sentiment\n\n";
-  CHECK(gold.prefix == e1 + pos + e2 + pos + e3 + neg + e4 + neg);
+  const std::string q = "\n\nInput: no movement , no yuks , not much of anything .\nOutput:";
+  const std::string pos = "Positive Sentiment", neg = "Negative Sentiment", sep = "\n\n";
+  CHECK(gold.prefix == e1 + pos + sep + e2 + pos + sep + e3 + neg + sep + e4 + neg);
   CHECK(gold.query == q);
   CHECK(gold.gold == 0);
-  CHECK(make("flip:50").prefix == e1 + neg + e2 + neg + e3 + neg + e4 + neg);
-  CHECK(make("flip:100").prefix == e1 + neg + e2 + neg + e3 + pos + e4 + pos);
+  CHECK(make("flip:50").prefix == e1 + neg + sep + e2 + neg + sep + e3 + neg + sep + e4 + neg);
+  CHECK(make("flip:100").prefix == e1 + neg + sep + e2 + neg + sep + e3 + pos + sep + e4 + pos);
   const auto sul = make("sul");
-  CHECK(sul.prefix == e1 + "Bar\n\n" + e2 + "Bar\n\n" + e3 + "Foo\n\n" + e4 + "Foo\n\n");
+  CHECK(sul.prefix == e1 + "Bar" + sep + e2 + "Bar" + sep + e3 + "Foo" + sep + e4 + "Foo");
   CHECK(sul.options == std::vector<std::string>{" Foo", " Bar"});
   CHECK(sul.gold == 0);
 }
@@ -115,10 +115,11 @@ TEST_CASE("builder: pair tasks - multi-class - instruction - errors") {
   const auto rte = load_builtin_dataset("rte", dir);
   const auto p =
       prompt_builder<>(rte, split::test, {templates::paper(), label_policy::gold(), 1, 0})(0);
-  CHECK(p.query ==
-        "Input: Dana Reeve, the widow of the actor Christopher Reeve, has died of lung cancer at "
-        "age 44, according to the Christopher Reeve Foundation.\nChristopher Reeve had an "
-        "accident.\nOutput:");
+  CHECK(
+      p.query ==
+      "\n\nInput: Dana Reeve, the widow of the actor Christopher Reeve, has died of lung cancer at "
+      "age 44, according to the Christopher Reeve Foundation.\nChristopher Reeve had an "
+      "accident.\nOutput:");
   CHECK(p.options == std::vector<std::string>{" Entails", " Does not entail"});
 
   const auto trec = load_builtin_dataset("trec", dir);
@@ -126,7 +127,7 @@ TEST_CASE("builder: pair tasks - multi-class - instruction - errors") {
   const auto t = tb(3);
   REQUIRE(t.exemplars.size() == 6);
   for (const auto& e : t.exemplars) CHECK(e.shown_class == flip_class(e.true_class, 6));
-  CHECK(t.query == "Q: What is an atom ?\nA:");
+  CHECK(t.query == "\n\nQ: What is an atom ?\nA:");
   CHECK(t.flipped_target == flip_class(t.gold, 6));
 
   prompt_config cfg;

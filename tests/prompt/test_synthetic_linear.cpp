@@ -60,7 +60,7 @@ TEST_CASE("linear task: prompts in the paper's format") {
   const auto p =
       prompt_builder<>(t.data, split::test, {templates::paper(), label_policy::gold(), 2, 0})(0);
   CHECK(p.options == std::vector<std::string>{" Foo", " Bar"});
-  CHECK(p.query.rfind("Input: ", 0) == 0);
+  CHECK(p.query.rfind("\n\nInput: ", 0) == 0);
   CHECK(std::count(p.query.begin(), p.query.end(), ',') == 2);
   CHECK(p.exemplars.size() == 4);
   CHECK_THROWS_AS(make_linear_task({0, 1, 1, 1, 1000, 0}), argument_error);

@@ -65,10 +65,10 @@ TEST_CASE("assemble_prompt: full prompt byte for byte - with exemplar offsets") 
         "Input: pure joy\nOutput: Positive Sentiment\n\n"
         "Input: a bore\nOutput: Positive Sentiment\n\n"
         "Input: a mess\nOutput: Negative Sentiment\n\n"
-        "Input: a delight\nOutput: Positive Sentiment\n\n");
-  CHECK(p.query == "Input: fine acting\nOutput:");
+        "Input: a delight\nOutput: Positive Sentiment");
+  CHECK(p.query == "\n\nInput: fine acting\nOutput:");
   CHECK(p.options == std::vector<std::string>{" Negative Sentiment", " Positive Sentiment"});
-  CHECK(p.full_text(0) == p.prefix + "Input: fine acting\nOutput: Negative Sentiment");
+  CHECK(p.full_text(0) == p.prefix + "\n\nInput: fine acting\nOutput: Negative Sentiment");
   CHECK(p.gold == 1);
   CHECK(p.flipped_target == 0);
   REQUIRE(p.exemplars.size() == 4);
@@ -79,8 +79,9 @@ TEST_CASE("assemble_prompt: full prompt byte for byte - with exemplar offsets") 
     CHECK(p.prefix.substr(e.begin, 7) == "Input: ");
     CHECK(p.prefix.substr(e.label_begin, e.end - e.label_begin) ==
           p.options[static_cast<std::size_t>(e.shown_class)]);
-    CHECK(p.prefix.substr(e.end, 2) == "\n\n");
+    CHECK((p.prefix + p.query).substr(e.end, 9) == "\n\nInput: ");
   }
+  CHECK(p.exemplars.back().end == p.prefix.size());
 
   t.instruction = "Classify the sentiment.";
   const auto q = assemble_prompt(t, words, train, {0}, {1}, query);

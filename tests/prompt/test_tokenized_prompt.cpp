@@ -84,9 +84,9 @@ TEST_CASE("tokenized prompt: clean boundaries with a tokenizer that ends tokens 
 
 TEST_CASE("tokenized prompt: merges across both boundaries move them back and stay exact") {
   const auto p = small_prompt();
-  // "\n\nI" merges the prefix's last newlines with the query's first letter, ": P" / ": N" merge
-  // the output cue with the option's first letter.
-  const toy_tokenizer greedy{{"\n\nI", ": P", ": N", "Output", "ositive"}};
+  // "e\n\n" merges the prefix's last letter with the query's newlines, ": P" / ": N" merge the
+  // output cue with the option's first letter.
+  const toy_tokenizer greedy{{"e\n\n", ": P", ": N", "Output", "ositive"}};
   const auto t = tokenize_prompt(p, greedy);
   CHECK_FALSE(t.prefix_boundary_clean);
   CHECK_FALSE(t.option_boundary_clean);

@@ -1,13 +1,18 @@
 // An assembled few-shot prompt, kept in the pieces a model runtime needs:
 //
-//   prefix  = [instruction + sep] + exemplar_1 + sep + … + exemplar_n + sep   (sep = "\n\n")
-//   query   = the eval input up to and including the output cue ("…\nOutput:")
+//   prefix  = [instruction] + sep + exemplar_1 + sep + … + sep + exemplar_n   (sep = "\n\n")
+//   query   = sep + the eval input up to and including the output cue ("\n\nInput: …\nOutput:")
 //   options = one continuation per class, leading space included (" Positive Sentiment")
 //
+// (blocks are joined by sep; with no instruction and no exemplar the query has no leading sep).
 // The model sees prefix + query, and option c is scored as the continuation of that text; the
 // prefix (the expensive part) is shared by every query of an exemplar set and, across nested flip
-// ratios, up to the first changed label (exemplars[i].label_begin). The prefix ends with a newline
-// and each option starts with a space: the places where tokenizers end tokens.
+// ratios, up to the first changed label (exemplars[i].label_begin).
+//
+// The cuts are placed where tokenizers end tokens whatever follows: the prefix ends with a label
+// word and the query starts with the newlines (GPT-2's pre-tokenizer splits a trailing "\n\n"
+// differently from a "\n\n" followed by text, so a prefix ending in "\n\n" would not tokenize as
+// it does in context), and each option starts with a space. tokenized_prompt.hpp checks this.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +27,7 @@ struct exemplar_slot {
   int shown_class = -1;         // the class whose label word the prompt shows
   std::size_t begin = 0;        // byte offsets into prefix: the exemplar's first byte,
   std::size_t label_begin = 0;  // where its label option (leading space included) starts,
-  std::size_t end = 0;          // one past its last byte (the separator follows)
+  std::size_t end = 0;          // one past its last byte (a separator or the query follows)
 
   bool flipped() const noexcept { return shown_class != true_class; }
 };

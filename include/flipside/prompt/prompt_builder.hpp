@@ -36,11 +36,14 @@ inline assembled_prompt assemble_prompt(const prompt_template& t,
   }
   const std::size_t n_classes = words.size();
   assembled_prompt p;
-  if (!t.instruction.empty()) p.prefix = t.instruction + t.exemplar_separator;
+  // Blocks (instruction, exemplars, query) are joined by the separator; the separator before the
+  // query belongs to the query, so that the prefix ends with a label word (see assembled_prompt).
+  p.prefix = t.instruction;
   for (std::size_t i = 0; i < exemplars.size(); ++i) {
     const example& e = train.at(exemplars[i]);
     const auto c = static_cast<std::size_t>(shown[i]);
     if (c >= n_classes) throw argument_error("assemble_prompt: shown class out of range");
+    if (!p.prefix.empty()) p.prefix += t.exemplar_separator;
     exemplar_slot s;
     s.train_index = exemplars[i];
     s.true_class = e.label;
@@ -50,10 +53,10 @@ inline assembled_prompt assemble_prompt(const prompt_template& t,
     s.label_begin = p.prefix.size();
     p.prefix += t.option(words[c]) + t.label_suffix;
     s.end = p.prefix.size();
-    p.prefix += t.exemplar_separator;
     p.exemplars.push_back(s);
   }
-  p.query = t.render_query(query.fields);
+  p.query =
+      (p.prefix.empty() ? std::string() : t.exemplar_separator) + t.render_query(query.fields);
   for (const auto& w : words) p.options.push_back(t.option(w));
   p.label_words = words;
   p.gold = query.label;
