@@ -7,6 +7,7 @@
 
 #include <flipside/data.hpp>
 #include <flipside/prompt.hpp>
+#include <flipside/tokenizer/load.hpp>
 
 #include "command.hpp"
 
@@ -25,7 +26,21 @@ struct prompt_args {
   std::string sampling = "fresh";
   bool lenient = false;
   bool raw = false;
+  std::string tokenizer;
+  bool ids = false;
+  bool add_special = false;
+  bool parse_special = false;
 };
+
+template <class Ids>
+std::string join_ids(const Ids& v) {
+  std::string s;
+  for (const auto id : v) {
+    if (!s.empty()) s += ' ';
+    s += std::to_string(id);
+  }
+  return s;
+}
 
 // A string as a C-style literal, so that spaces and newlines are visible.
 std::string quoted(const std::string& s) {
@@ -45,11 +60,41 @@ std::string quoted(const std::string& s) {
   return q + "\"";
 }
 
+// The ids of prefix, query and options (cut from encodings of the full texts:
+// tokenized_prompt.hpp).
+void print_ids(const prompt_args& a, const flipside::assembled_prompt& p) {
+  const auto tok = flipside::load_tokenizer(a.tokenizer);
+  const flipside::encode_options opt{a.add_special, a.parse_special};
+  const auto t =
+      flipside::tokenize_prompt(p, [&](const std::string& s) { return tok.encode(s, opt); });
+  if (a.raw) {
+    std::printf("prefix: %s\nquery: %s\n", join_ids(t.prefix).c_str(), join_ids(t.query).c_str());
+    for (std::size_t c = 0; c < t.options.size(); ++c) {
+      std::printf("option %zu: %s\n", c, join_ids(t.options[c]).c_str());
+    }
+    return;
+  }
+  std::printf("# ---- token ids (%s; add_special %s, parse_special %s) ----\n",
+              tok.description().c_str(), a.add_special ? "on" : "off",
+              a.parse_special ? "on" : "off");
+  std::printf("# prefix (%zu tokens):\n%s\n", t.prefix.size(), join_ids(t.prefix).c_str());
+  std::printf("# query (%zu tokens):\n%s\n", t.query.size(), join_ids(t.query).c_str());
+  std::printf("# options (continuation ids, * gold):\n");
+  for (std::size_t c = 0; c < t.options.size(); ++c) {
+    std::printf("#   [%zu] %s: %s%s\n", c, quoted(p.options[c]).c_str(),
+                join_ids(t.options[c]).c_str(), static_cast<int>(c) == p.gold ? " *" : "");
+  }
+  std::printf("# boundaries: prefix|query %s, query|options %s\n",
+              t.prefix_boundary_clean ? "clean" : "moved back (a merge crosses it)",
+              t.option_boundary_clean ? "clean" : "moved back (a merge crosses it)");
+}
+
 template <class Sampling>
 void print_prompt(const prompt_args& a, const flipside::dataset& d, flipside::split eval_split,
                   const flipside::prompt_config& cfg) {
   const flipside::prompt_builder<Sampling> build(d, eval_split, cfg);
   const auto p = build(a.index);
+  if (a.raw && a.ids) return print_ids(a, p);
   if (a.raw) {
     std::fwrite(p.prefix.data(), 1, p.prefix.size(), stdout);
     std::fwrite(p.query.data(), 1, p.query.size(), stdout);
@@ -77,6 +122,7 @@ void print_prompt(const prompt_args& a, const flipside::dataset& d, flipside::sp
     std::printf("#   [%zu] %s%s\n", c, quoted(p.options[c]).c_str(),
                 static_cast<int>(c) == p.gold ? " *" : "");
   }
+  if (a.ids) print_ids(a, p);
 }
 
 void setup_prompt(CLI::App& sub) {
@@ -103,7 +149,18 @@ void setup_prompt(CLI::App& sub) {
                  "fresh (new exemplars per eval example) or shared (one set per seed)")
       ->capture_default_str();
   sub.add_flag("--lenient", a->lenient, "Skip and count malformed dataset lines");
-  sub.add_flag("--raw", a->raw, "Print only the text the model sees, nothing else");
+  sub.add_flag("--raw", a->raw,
+               "Print only the text the model sees (with --ids: only the id lines)");
+  sub.add_option("--tokenizer", a->tokenizer,
+                 "tokenizer.json, a directory with it or GPT-2's encoder.json + vocab.bpe, or a "
+                 ".gguf file");
+  sub.add_flag("--ids", a->ids, "Also print the token ids of prefix, query and each option")
+      ->needs("--tokenizer");
+  sub.add_flag("--add-special", a->add_special,
+               "Add the tokenizer's BOS/EOS tokens (as models "
+               "are run)");
+  sub.add_flag("--parse-special", a->parse_special,
+               "Read special-token text in the prompt (e.g. <|im_start|>) as special tokens");
   sub.callback([a] {
     flipside::load_options opt;
     opt.lenient = a->lenient;
