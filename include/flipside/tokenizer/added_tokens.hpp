@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,11 +70,19 @@ class added_vocabulary {
     std::size_t last = 0;  // end of the previous match
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     if (!tr.nodes.empty() && !text.empty()) {
+      const bool* first = tr.first.data();
+      const unsigned char* end = p + text.size();
       for (std::size_t i = 0; i < text.size();) {
-        if (!tr.first[p[i]]) {
-          ++i;
-          continue;
+        // Skip to the next byte that can start a token (most text has none).
+        const unsigned char* q = p + i;
+        if (tr.only_first >= 0) {
+          q = static_cast<const unsigned char*>(std::memchr(q, tr.only_first, end - q));
+          if (!q) break;
+        } else {
+          while (q < end && !first[*q]) ++q;
+          if (q == end) break;
         }
+        i = static_cast<std::size_t>(q - p);
         std::size_t match_end = 0;
         const added_token* match = nullptr;
         std::int32_t node = 0;
@@ -109,6 +118,7 @@ class added_vocabulary {
     };
     std::vector<node> nodes;
     std::array<bool, 256> first{};
+    int only_first = -1;  // the first byte of every token, when they all share one
 
     std::int32_t child(std::int32_t n, unsigned char c) const {
       for (const auto& [k, v] : nodes[n].kids) {
@@ -130,6 +140,14 @@ class added_vocabulary {
         n = k;
       }
       if (nodes[n].token < 0) nodes[n].token = token;
+      int count = 0, which = -1;
+      for (int c = 0; c < 256; ++c) {
+        if (first[c]) {
+          ++count;
+          which = c;
+        }
+      }
+      only_first = count == 1 ? which : -1;
     }
   };
 

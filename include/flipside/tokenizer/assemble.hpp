@@ -16,12 +16,41 @@
 
 namespace flipside::tok {
 
-// Byte-level models: the model works on raw bytes; find the token of each single byte.
+// Byte-level models: the model works on raw bytes; find the token of each single byte, and with
+// ignore_merges index every model token by its raw bytes (call after ignore_merges is set).
 inline void index_byte_level(tokenizer::parts& p) {
   p.bpe.byte_level = true;
   const auto& alphabet = byte_level();
   for (unsigned b = 0; b < 256; ++b) {
     p.bpe.byte_ids[b] = p.vocab.find(utf8_encode(alphabet.byte_to_cp[b]));
+  }
+  if (!p.bpe.ignore_merges) return;
+  const vocabulary& v = p.vocab;
+  std::vector<std::pair<std::string, token_id>> raw;
+  raw.reserve(v.size());
+  std::string bytes;
+  std::size_t total = 0;
+  for (token_id id = 0; id < static_cast<token_id>(v.size()); ++id) {
+    const token_attr a = v.attr(id);
+    if (!v.contains(id) || (a != token_attr::normal && a != token_attr::byte)) continue;
+    if (byte_level_decode(v.piece(id), bytes)) {
+      total += bytes.size();
+      raw.emplace_back(bytes, id);
+    }
+  }
+  auto& index = p.bpe.whole_words;
+  index.reserve(raw.size(), total);
+  constexpr std::size_t ahead = 8;
+  std::uint64_t ring[ahead + 1];
+  for (std::size_t i = 0; i < raw.size() + ahead; ++i) {
+    if (i < raw.size()) {
+      ring[i % (ahead + 1)] = detail::string_map::hash(raw[i].first);
+      index.prefetch(ring[i % (ahead + 1)]);
+    }
+    if (i >= ahead) {
+      const std::size_t j = i - ahead;
+      index.insert(raw[j].first, ring[j % (ahead + 1)], static_cast<std::uint32_t>(raw[j].second));
+    }
   }
 }
 

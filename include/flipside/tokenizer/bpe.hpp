@@ -46,15 +46,62 @@ struct bpe_scratch {
   std::string piece;
 };
 
+// Short words (most of them): the same order without a heap. rank[i] caches the merge of the
+// pair starting at live symbol i; each step takes the lowest rank, leftmost on ties.
+inline void bpe_merge_short(std::vector<bpe_symbol>& sym, const detail::pair_map& merges) {
+  constexpr std::uint32_t none = 0xFFFFFFFFu;
+  const std::size_t n = sym.size();
+  std::uint32_t rank[32];
+  token_id merged[32];
+  for (std::size_t i = 0; i + 1 < n; ++i) merges.prefetch(sym[i].id, sym[i + 1].id);
+  auto look = [&](std::size_t i) {
+    rank[i] = none;
+    if (sym[i].next < 0) return;
+    if (const auto* m = merges.find(sym[i].id, sym[sym[i].next].id)) {
+      rank[i] = m->rank;
+      merged[i] = m->id;
+    }
+  };
+  for (std::size_t i = 0; i < n; ++i) look(i);
+  for (;;) {
+    std::uint32_t best = none;
+    std::size_t at = 0;
+    for (std::int32_t i = 0; i >= 0; i = sym[i].next) {
+      if (rank[i] < best) {
+        best = rank[i];
+        at = static_cast<std::size_t>(i);
+      }
+    }
+    if (best == none) return;
+    bpe_symbol& left = sym[at];
+    const std::int32_t r = left.next;
+    left.id = merged[at];
+    left.next = sym[r].next;
+    sym[r].alive = false;
+    if (left.next >= 0) {
+      sym[left.next].prev = static_cast<std::int32_t>(at);
+      merges.prefetch(left.id, sym[left.next].id);
+    }
+    if (left.prev >= 0) look(static_cast<std::size_t>(left.prev));
+    look(at);
+  }
+}
+
 // Merges symbols in place (HF Word::merge_all; llama.cpp's queue orders the same way).
 inline void bpe_merge(std::vector<bpe_symbol>& sym, const detail::pair_map& merges,
                       std::vector<bpe_candidate>& heap) {
+  if (sym.size() <= 32) {
+    bpe_merge_short(sym, merges);
+    return;
+  }
   // std heaps are max-heaps: "a < b" means a has lower priority (larger rank, then position).
   auto lower = [](const bpe_candidate& a, const bpe_candidate& b) {
     return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos;
   };
   heap.clear();
   const std::size_t n = sym.size();
+  // The merge table is far larger than the caches: issue every first lookup before using one.
+  for (std::size_t i = 0; i + 1 < n; ++i) merges.prefetch(sym[i].id, sym[i + 1].id);
   for (std::size_t i = 0; i + 1 < n; ++i) {
     if (const auto* m = merges.find(sym[i].id, sym[i + 1].id)) {
       heap.push_back({m->rank, static_cast<std::uint32_t>(i), m->id});
@@ -81,7 +128,10 @@ inline void bpe_merge(std::vector<bpe_symbol>& sym, const detail::pair_map& merg
     left.id = top.new_id;
     left.next = sym[r].next;
     sym[r].alive = false;
-    if (left.next >= 0) sym[left.next].prev = static_cast<std::int32_t>(top.pos);
+    if (left.next >= 0) {
+      sym[left.next].prev = static_cast<std::int32_t>(top.pos);
+      merges.prefetch(left.id, sym[left.next].id);
+    }
     if (left.prev >= 0) push(left.prev);
     push(static_cast<std::int32_t>(top.pos));
   }
@@ -99,6 +149,9 @@ class bpe_model {
   bool ignore_merges = false;
   std::string continuing_subword_prefix;
   std::string end_of_word_suffix;
+  // Byte-level with ignore_merges: raw bytes of every model token → id, so that the whole-word
+  // test needs no spelling in the alphabet and shares the word cache's hash (and prefetch).
+  detail::string_map whole_words;
 
   bpe_model() {
     byte_ids.fill(vocabulary::none);
@@ -108,6 +161,11 @@ class bpe_model {
   // Appends the tokens of one pre-token word.
   void encode_word(const vocabulary& v, std::string_view word, bpe_scratch& s, word_cache* cache,
                    std::vector<token_id>& out) const {
+    encode_word(v, word, cache ? word_cache::hash(word) : 0, s, cache, out);
+  }
+  // The same with the word's hash (word_cache::hash) computed by the caller.
+  void encode_word(const vocabulary& v, std::string_view word, std::uint64_t hash, bpe_scratch& s,
+                   word_cache* cache, std::vector<token_id>& out) const {
     if (word.empty()) return;
     if (byte_level && word.size() == 1) {
       const token_id id = byte_ids[static_cast<unsigned char>(word[0])];
@@ -115,10 +173,10 @@ class bpe_model {
       return;
     }
     // The cache holds final results, so it may be asked before ignore_merges.
-    if (cache && cache->lookup(word, out)) return;
+    if (cache && cache->lookup(word, hash, out)) return;
     const std::size_t first = out.size();
-    if (ignore_merges && whole_word(v, word, s, out)) {
-      if (cache) cache->insert(word, out.data() + first, 1);
+    if (ignore_merges && whole_word(v, word, hash, s, out)) {
+      if (cache) cache->insert(word, hash, out.data() + first, 1);
       return;
     }
     s.symbols.clear();
@@ -133,7 +191,7 @@ class bpe_model {
     for (const bpe_symbol& sym : s.symbols) {
       if (sym.alive) out.push_back(sym.id);
     }
-    if (cache) cache->insert(word, out.data() + first, out.size() - first);
+    if (cache) cache->insert(word, hash, out.data() + first, out.size() - first);
   }
 
   // Reference encoder for tests and the benchmark baseline: the textbook loop (find the lowest
@@ -141,7 +199,7 @@ class bpe_model {
   void encode_word_naive(const vocabulary& v, std::string_view word, bpe_scratch& s,
                          std::vector<token_id>& out) const {
     if (word.empty()) return;
-    if (ignore_merges && whole_word(v, word, s, out)) return;
+    if (ignore_merges && whole_word(v, word, word_cache::hash(word), s, out)) return;
     s.symbols.clear();
     if (byte_level) {
       for (unsigned char b : word) {
@@ -172,10 +230,13 @@ class bpe_model {
  private:
   // ignore_merges: a word that is a token is that token (the vocabulary is keyed by pieces, so
   // a byte-level word is first spelled in the alphabet).
-  bool whole_word(const vocabulary& v, std::string_view word, bpe_scratch& s,
+  bool whole_word(const vocabulary& v, std::string_view word, std::uint64_t hash, bpe_scratch& s,
                   std::vector<token_id>& out) const {
     token_id id;
-    if (byte_level) {
+    if (byte_level && whole_words.size() > 0) {
+      const std::uint32_t x = whole_words.find(word, hash);
+      id = x == detail::string_map::npos ? vocabulary::none : static_cast<token_id>(x);
+    } else if (byte_level) {
       s.piece.clear();
       const auto& a = tok::byte_level();
       for (unsigned char b : word) utf8_append(s.piece, a.byte_to_cp[b]);

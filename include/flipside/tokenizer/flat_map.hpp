@@ -35,6 +35,30 @@ inline std::uint64_t hash_bytes(const char* p, std::size_t n) noexcept {
   return h ^ (h >> 29);
 }
 
+// a == b for byte strings of equal length n, without a library call for short keys (most
+// vocabulary pieces are under 16 bytes).
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  auto load8 = [](const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load4 = [](const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+  }
+  if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 inline std::size_t table_capacity_for(std::size_t n) {
   std::size_t cap = 16;
   while (cap * 7 < n * 10 + 10) cap *= 2;
@@ -80,7 +104,7 @@ class string_map {
         if (values_.size() * 10 > slots_.size() * 7) rehash(slots_.size() * 2);
         return value;
       }
-      if (s.tag == tag && key_of(s) == key) return values_[s.entry];
+      if (s.tag == tag && equal(s, key)) return values_[s.entry];
     }
   }
 
@@ -91,7 +115,7 @@ class string_map {
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.entry == npos) break;
-      if (s.tag == tag && key_of(s) == key) {
+      if (s.tag == tag && equal(s, key)) {
         values_[s.entry] = value;
         return;
       }
@@ -106,7 +130,7 @@ class string_map {
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.entry == npos) return npos;
-      if (s.tag == tag && key_of(s) == key) return values_[s.entry];
+      if (s.tag == tag && equal(s, key)) return values_[s.entry];
     }
   }
 
@@ -127,6 +151,9 @@ class string_map {
   };
 
   std::string_view key_of(const slot& s) const noexcept { return {keys_.data() + s.off, s.len}; }
+  bool equal(const slot& s, std::string_view key) const noexcept {
+    return s.len == key.size() && same_bytes(keys_.data() + s.off, key.data(), key.size());
+  }
 
   void rehash(std::size_t cap) {
     std::vector<slot> old;

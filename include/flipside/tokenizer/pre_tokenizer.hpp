@@ -38,6 +38,7 @@ struct pretok_scratch {
   std::vector<char32_t> cps;
   std::vector<std::uint8_t> fl;
   std::vector<std::uint32_t> off;  // byte offset of each code point, plus one past the end
+  std::size_t n = 0;               // code points decoded (the vectors may be longer)
   std::vector<std::pair<byte_span, bool>> matches;
   std::vector<byte_span> pieces;
   std::vector<byte_span> next;
@@ -48,28 +49,38 @@ struct pretok_scratch {
 // Decodes text[b, e) (valid UTF-8) into s.cps / s.fl / s.off.
 inline void decode_piece(std::string_view text, std::uint32_t b, std::uint32_t e,
                          pretok_scratch& s) {
-  s.cps.clear();
-  s.fl.clear();
-  s.off.clear();
+  const std::size_t most = e - b;  // at most one code point per byte
+  if (s.cps.size() < most) {
+    s.cps.resize(most);
+    s.fl.resize(most);
+    s.off.resize(most + 1);
+  }
+  char32_t* cps = s.cps.data();
+  std::uint8_t* fl = s.fl.data();
+  std::uint32_t* off = s.off.data();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::uint8_t* table = detail::bmp_flag_table();
+  std::size_t n = 0;
   for (std::uint32_t i = b; i < e;) {
-    char32_t cp;
-    std::size_t len = 1;
     if (p[i] < 0x80) {
-      cp = p[i];
-    } else {
-      len = utf8_decode(p, e, i, cp);
-      if (len == 0) {  // callers pass repaired text; be safe anyway
-        cp = replacement_char;
-        len = 1;
-      }
+      cps[n] = p[i];
+      fl[n] = table[p[i]];
+      off[n++] = i++;
+      continue;
     }
-    s.cps.push_back(cp);
-    s.fl.push_back(cp_flags(cp));
-    s.off.push_back(i);
+    char32_t cp;
+    std::size_t len = utf8_decode(p, e, i, cp);
+    if (len == 0) {  // callers pass repaired text; be safe anyway
+      cp = replacement_char;
+      len = 1;
+    }
+    cps[n] = cp;
+    fl[n] = cp_flags(cp);
+    off[n++] = i;
     i += static_cast<std::uint32_t>(len);
   }
-  s.off.push_back(e);
+  off[n] = e;
+  s.n = n;
 }
 
 // Turns a list of (span, is_match) covering a piece into pieces, per the behaviour (the same
@@ -271,7 +282,7 @@ class pre_tokenizer {
   static void split_regex(std::string_view text, byte_span p, match_fn fn, split_behavior b,
                           pretok_scratch& s) {
     decode_piece(text, p.begin, p.end, s);
-    const cp_text t{s.cps.data(), s.fl.data(), s.cps.size()};
+    const cp_text t{s.cps.data(), s.fl.data(), s.n};
     s.matches.clear();
     std::size_t last = 0;
     for (std::size_t i = 0; i < t.n;) {
@@ -294,14 +305,14 @@ class pre_tokenizer {
     decode_piece(text, p.begin, p.end, s);
     s.matches.clear();
     std::size_t last = 0;
-    for (std::size_t i = 0; i < s.cps.size(); ++i) {
+    for (std::size_t i = 0; i < s.n; ++i) {
       if (pred(s.cps[i], s.fl[i])) {
         if (last < i) s.matches.push_back({{s.off[last], s.off[i]}, false});
         s.matches.push_back({{s.off[i], s.off[i + 1]}, true});
         last = i + 1;
       }
     }
-    if (last < s.cps.size()) s.matches.push_back({{s.off[last], s.off[s.cps.size()]}, false});
+    if (last < s.n) s.matches.push_back({{s.off[last], s.off[s.n]}, false});
     apply_split_behavior(s.matches, b, s.next);
   }
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -109,6 +110,14 @@ class tokenizer {
     state local;
     run_encode(text, out, opt, local, true);
     return out;
+  }
+
+  // Empties the word cache (benchmarks measure the first pass over a corpus with it).
+  void clear_cache() {
+    if (state_) {
+      std::lock_guard<std::mutex> lock(state_->mutex);
+      state_->cache.clear();
+    }
   }
 
   std::string decode(const token_id* ids, std::size_t n, decode_options opt = {}) const {
@@ -207,8 +216,30 @@ class tokenizer {
       return;
     }
     const std::string_view cur = p_.pre.run(text, first, st.pre);
-    for (const tok::byte_span& w : st.pre.pieces) {
-      encode_word(cur.substr(w.begin, w.end - w.begin), st, reference, out);
+    const auto& pieces = st.pre.pieces;
+    if (p_.kind == model_kind::spm || reference) {
+      for (const tok::byte_span& w : pieces) {
+        encode_word(cur.substr(w.begin, w.end - w.begin), st, reference, out);
+      }
+      return;
+    }
+    // Hash words a few pieces ahead and prefetch their cache slots: the lookups then overlap.
+    constexpr std::size_t ahead = 4;
+    std::uint64_t ring[ahead + 1];
+    auto word = [&](std::size_t i) {
+      return cur.substr(pieces[i].begin, pieces[i].end - pieces[i].begin);
+    };
+    for (std::size_t i = 0; i < pieces.size() + ahead; ++i) {
+      if (i < pieces.size()) {
+        const std::uint64_t h = tok::word_cache::hash(word(i));
+        ring[i % (ahead + 1)] = h;
+        st.cache.prefetch(h);
+        if (p_.bpe.whole_words.size() > 0) p_.bpe.whole_words.prefetch(h);
+      }
+      if (i >= ahead) {
+        const std::size_t j = i - ahead;
+        p_.bpe.encode_word(p_.vocab, word(j), ring[j % (ahead + 1)], st.bpe, &st.cache, out);
+      }
     }
   }
 
