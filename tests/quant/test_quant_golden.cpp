@@ -103,20 +103,21 @@ TEST_CASE("quant: weight quantisers are byte-identical to ggml's reference") {
   }
 }
 
-TEST_CASE("quant: activation quantisers (q8_0, q8_1, q8_K) are byte-identical to ggml's") {
+TEMPLATE_LIST_TEST_CASE("quant: activation quantisers (q8_0, q8_1, q8_K) are byte-identical to ggml's",
+                        "[quant]", flipside::simd::compiled_archs) {
   FLIPSIDE_SHARED_OR_SKIP(dir, "golden/gguf-quant");
   const auto g = golden::open(dir);
   const auto act = test::floats(g.t("act_f32"));
   for (const auto& gt : supported_types) {
+    if (!quant::has_integer_dot(gt.type)) continue;  // f16 / bf16
     const dtype at = quant::vec_dot_type(gt.type);
-    if (at == gt.type) continue;  // f16 / bf16: no integer path
     INFO(gt.name << " activations as " << flipside::dtype_name(at));
     const tensor_view& expected = g.t(std::string(gt.name) + ".act_q");
     const std::size_t rb = quant::row_bytes(at, 512);
     REQUIRE(expected.nbytes == 2 * rb);
     std::vector<std::uint8_t> out(2 * rb);
     for (int r = 0; r < 2; ++r)
-      quant::quantize_activations(at, act.data() + 512 * r, out.data() + rb * r, 512);
+      quant::quantize_activations<TestType>(at, act.data() + 512 * r, out.data() + rb * r, 512);
     CHECK(std::memcmp(out.data(), expected.data, out.size()) == 0);
     // And its dequantisation is ggml's act_dequant.
     const auto act_deq = test::floats(g.t(std::string(gt.name) + ".act_dequant"));

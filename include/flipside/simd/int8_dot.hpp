@@ -16,11 +16,23 @@
 
 #include <xsimd/xsimd.hpp>
 
-#if XSIMD_WITH_AVX2
+#if XSIMD_WITH_AVX2 || defined(__F16C__)
 #include <immintrin.h>
 #endif
 
+#include <flipside/simd/half.hpp>
+
 namespace flipside::simd::int8 {
+
+// One fp16 block scale → f32: a single F16C instruction when the target has it, otherwise the
+// exact bit manipulation of simd/half.hpp (same result).
+inline float half_to_float(std::uint16_t h) noexcept {
+#if defined(__F16C__)
+  return _cvtsh_ss(h);
+#else
+  return f16_to_f32(f16{h});
+#endif
+}
 
 #if XSIMD_WITH_AVX2
 
@@ -156,6 +168,31 @@ inline f32x8 to_f32(const u8x32& v) noexcept {
 inline f32x8 load_i8_f32(const std::int8_t* p) noexcept {
   return f32x8(_mm256_cvtepi32_ps(
       _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)))));
+}
+
+// Saturating narrowing of 4 × 8 int32 lanes to 32 int8 in order (a, b, c, d).
+inline i8x32 pack_i32_i8(const i32x8& a, const i32x8& b, const i32x8& c, const i32x8& d) noexcept {
+  const __m256i ab = _mm256_packs_epi32(a, b);  // 128-bit lanes: a0 b0 | a1 b1
+  const __m256i cd = _mm256_packs_epi32(c, d);
+  const __m256i abcd = _mm256_packs_epi16(ab, cd);  // a0 b0 c0 d0 | a1 b1 c1 d1 (4 bytes each)
+  return i8x32(_mm256_permutevar8x32_epi32(abcd, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+// Sums of 16 consecutive int8 lanes: {Σ v[0..16), Σ v[16..32)} as int32.
+inline void sum16_i8(const i8x32& v, std::int32_t& lo, std::int32_t& hi) noexcept {
+  const __m256i w = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v), _mm256_set1_epi16(1));
+  const __m128i l = _mm256_castsi256_si128(w), h = _mm256_extracti128_si256(w, 1);
+  const __m128i l2 = _mm_add_epi32(l, _mm_unpackhi_epi64(l, l)), h2 = _mm_add_epi32(h, _mm_unpackhi_epi64(h, h));
+  lo = _mm_cvtsi128_si32(_mm_add_epi32(l2, _mm_shuffle_epi32(l2, 1)));
+  hi = _mm_cvtsi128_si32(_mm_add_epi32(h2, _mm_shuffle_epi32(h2, 1)));
+}
+
+// Horizontal max of non-negative lanes.
+inline float hmax(const f32x8& v) noexcept {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
 }
 
 // Horizontal sums.
