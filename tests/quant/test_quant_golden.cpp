@@ -103,8 +103,9 @@ TEST_CASE("quant: weight quantisers are byte-identical to ggml's reference") {
   }
 }
 
-TEMPLATE_LIST_TEST_CASE("quant: activation quantisers (q8_0, q8_1, q8_K) are byte-identical to ggml's",
-                        "[quant]", flipside::simd::compiled_archs) {
+TEMPLATE_LIST_TEST_CASE(
+    "quant: activation quantisers (q8_0, q8_1, q8_K) are byte-identical to ggml's", "[quant]",
+    flipside::simd::compiled_archs) {
   FLIPSIDE_SHARED_OR_SKIP(dir, "golden/gguf-quant");
   const auto g = golden::open(dir);
   const auto act = test::floats(g.t("act_f32"));

@@ -68,7 +68,8 @@ inline void quantize_q8_1(const float* x, block_q8_1* y, std::size_t n) noexcept
 inline void quantize_q8_k(const float* x, block_q8_k* y, std::size_t n) noexcept {
   for (std::size_t i = 0; i < n / qk_k; ++i, x += qk_k) {
     f32x8 amax(0.0f);
-    for (int j = 0; j < 256; j += 8) amax = xsimd::max(amax, xsimd::abs(f32x8::load_unaligned(x + j)));
+    for (int j = 0; j < 256; j += 8)
+      amax = xsimd::max(amax, xsimd::abs(f32x8::load_unaligned(x + j)));
     const float a = hmax(amax);
     if (a == 0.0f) {
       std::memset(&y[i], 0, sizeof(block_q8_k));
@@ -82,7 +83,8 @@ inline void quantize_q8_k(const float* x, block_q8_k* y, std::size_t n) noexcept
     for (int j = 0; j < 256; j += 32) {
       i32x8 q[4];
       for (int k = 0; k < 4; ++k)
-        q[k] = xsimd::min(xsimd::to_int(xsimd::nearbyint(s * f32x8::load_unaligned(x + j + 8 * k))), top);
+        q[k] = xsimd::min(xsimd::to_int(xsimd::nearbyint(s * f32x8::load_unaligned(x + j + 8 * k))),
+                          top);
       const i8x32 b = pack_i32_i8(q[0], q[1], q[2], q[3]);
       b.store_unaligned(y[i].qs + j);
       std::int32_t lo, hi;
@@ -107,18 +109,32 @@ inline void quantize_activations(dtype a, const float* x, void* dst, std::size_t
 #if XSIMD_WITH_AVX2
   if constexpr (vector_path<Arch>) {
     switch (a) {
-      case dtype::q8_0: avx2::quantize_q8_0(x, static_cast<block_q8_0*>(dst), n); return;
-      case dtype::q8_1: avx2::quantize_q8_1(x, static_cast<block_q8_1*>(dst), n); return;
-      case dtype::q8_k: avx2::quantize_q8_k(x, static_cast<block_q8_k*>(dst), n); return;
-      default: break;
+      case dtype::q8_0:
+        avx2::quantize_q8_0(x, static_cast<block_q8_0*>(dst), n);
+        return;
+      case dtype::q8_1:
+        avx2::quantize_q8_1(x, static_cast<block_q8_1*>(dst), n);
+        return;
+      case dtype::q8_k:
+        avx2::quantize_q8_k(x, static_cast<block_q8_k*>(dst), n);
+        return;
+      default:
+        break;
     }
   }
 #endif
   switch (a) {
-    case dtype::q8_0: quantize_row_q8_0(x, static_cast<block_q8_0*>(dst), n); return;
-    case dtype::q8_1: quantize_row_q8_1(x, static_cast<block_q8_1*>(dst), n); return;
-    case dtype::q8_k: quantize_row_q8_k(x, static_cast<block_q8_k*>(dst), n); return;
-    default: break;
+    case dtype::q8_0:
+      quantize_row_q8_0(x, static_cast<block_q8_0*>(dst), n);
+      return;
+    case dtype::q8_1:
+      quantize_row_q8_1(x, static_cast<block_q8_1*>(dst), n);
+      return;
+    case dtype::q8_k:
+      quantize_row_q8_k(x, static_cast<block_q8_k*>(dst), n);
+      return;
+    default:
+      break;
   }
   throw unsupported_error("quantize_activations: " + dtype_name(a) + " is not an activation type");
 }

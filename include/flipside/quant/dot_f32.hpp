@@ -28,8 +28,9 @@ namespace detail {
 // R weight rows (stride bytes apart) · x: two accumulators per row (even / odd 8-lane groups);
 // a row's sequence of operations does not depend on R.
 template <class Block, std::size_t R, class Decode>
-inline void dot_f32_rows_blocks(const std::uint8_t* w, std::size_t stride, const float* x, std::size_t nblocks,
-                                std::size_t bs, float* out, Decode&& decode_block) {
+inline void dot_f32_rows_blocks(const std::uint8_t* w, std::size_t stride, const float* x,
+                                std::size_t nblocks, std::size_t bs, float* out,
+                                Decode&& decode_block) {
   using simd::int8::f32x8;
   f32x8 acc[R][2];
   const Block* rows[R];
@@ -49,14 +50,15 @@ inline void dot_f32_rows_blocks(const std::uint8_t* w, std::size_t stride, const
 }
 
 template <class Block, class Decode>
-inline float dot_f32_blocks(const std::uint8_t* w, const float* x, std::size_t nblocks, std::size_t bs,
-                            Decode&& decode_block) {
+inline float dot_f32_blocks(const std::uint8_t* w, const float* x, std::size_t nblocks,
+                            std::size_t bs, Decode&& decode_block) {
   using simd::int8::f32x8;
   f32x8 acc[4] = {f32x8(0.0f), f32x8(0.0f), f32x8(0.0f), f32x8(0.0f)};
   const auto* b = reinterpret_cast<const Block*>(w);
   for (std::size_t i = 0; i < nblocks; ++i, x += bs) {
     decode_block(b[i], [&acc, x](auto k, std::size_t off, const f32x8& v) {
-      acc[decltype(k)::value] = xsimd::fma(v, f32x8::load_unaligned(x + off), acc[decltype(k)::value]);
+      acc[decltype(k)::value] =
+          xsimd::fma(v, f32x8::load_unaligned(x + off), acc[decltype(k)::value]);
     });
   }
   return simd::int8::hsum((acc[0] + acc[1]) + (acc[2] + acc[3]));
@@ -83,9 +85,9 @@ inline float dot_f32_chunked(dtype t, const std::uint8_t* w, const float* x, std
 template <class F>
 inline bool with_decoder(dtype t, std::size_t n, F&& f) {
   const std::size_t n32 = n / qk32, n256 = n / qk_k;
-#define FLIPSIDE_QUANT_DECODER(type, block, nb, bs)                                \
-  case dtype::type:                                                                \
-    f(block{}, nb, bs, [](const block& b, auto&& g) { decode::type(b, g); });      \
+#define FLIPSIDE_QUANT_DECODER(type, block, nb, bs)                           \
+  case dtype::type:                                                           \
+    f(block{}, nb, bs, [](const block& b, auto&& g) { decode::type(b, g); }); \
     return true;
   switch (t) {
     FLIPSIDE_QUANT_DECODER(q4_0, block_q4_0, n32, qk32)
@@ -100,7 +102,8 @@ inline bool with_decoder(dtype t, std::size_t n, F&& f) {
     FLIPSIDE_QUANT_DECODER(q5_k, block_q5_k, n256, qk_k)
     FLIPSIDE_QUANT_DECODER(q6_k, block_q6_k, n256, qk_k)
     FLIPSIDE_QUANT_DECODER(iq4_xs, block_iq4_xs, n256, qk_k)
-    default: return false;
+    default:
+      return false;
   }
 #undef FLIPSIDE_QUANT_DECODER
 }
@@ -117,17 +120,26 @@ inline void dot_f32_rows(dtype t, const void* w, std::size_t stride, const float
   const auto* p = static_cast<const std::uint8_t*>(w);
 #if XSIMD_WITH_AVX2
   if constexpr (vector_path<Arch>) {
-    const bool done = detail::with_decoder(t, n, [&](auto tag, std::size_t nb, std::size_t bs, auto&& dec) {
-      using B = decltype(tag);
-      std::size_t r = 0;
-      for (; r + 4 <= rows; r += 4) detail::dot_f32_rows_blocks<B, 4>(p + r * stride, stride, x, nb, bs, out + r, dec);
-      switch (rows - r) {
-        case 3: detail::dot_f32_rows_blocks<B, 3>(p + r * stride, stride, x, nb, bs, out + r, dec); break;
-        case 2: detail::dot_f32_rows_blocks<B, 2>(p + r * stride, stride, x, nb, bs, out + r, dec); break;
-        case 1: detail::dot_f32_rows_blocks<B, 1>(p + r * stride, stride, x, nb, bs, out + r, dec); break;
-        default: break;
-      }
-    });
+    const bool done =
+        detail::with_decoder(t, n, [&](auto tag, std::size_t nb, std::size_t bs, auto&& dec) {
+          using B = decltype(tag);
+          std::size_t r = 0;
+          for (; r + 4 <= rows; r += 4)
+            detail::dot_f32_rows_blocks<B, 4>(p + r * stride, stride, x, nb, bs, out + r, dec);
+          switch (rows - r) {
+            case 3:
+              detail::dot_f32_rows_blocks<B, 3>(p + r * stride, stride, x, nb, bs, out + r, dec);
+              break;
+            case 2:
+              detail::dot_f32_rows_blocks<B, 2>(p + r * stride, stride, x, nb, bs, out + r, dec);
+              break;
+            case 1:
+              detail::dot_f32_rows_blocks<B, 1>(p + r * stride, stride, x, nb, bs, out + r, dec);
+              break;
+            default:
+              break;
+          }
+        });
     if (done) return;
   }
 #endif
@@ -143,9 +155,10 @@ inline float dot_f32(dtype t, const void* w, const float* x, std::size_t n) {
 #if XSIMD_WITH_AVX2
   if constexpr (vector_path<Arch>) {
     const std::size_t n32 = n / qk32, n256 = n / qk_k;
-#define FLIPSIDE_QUANT_DOTF(type, block, nb, bs) \
-  case dtype::type:                              \
-    return detail::dot_f32_blocks<block>(p, x, nb, bs, [](const block& b, auto&& f) { decode::type(b, f); });
+#define FLIPSIDE_QUANT_DOTF(type, block, nb, bs)       \
+  case dtype::type:                                    \
+    return detail::dot_f32_blocks<block>(p, x, nb, bs, \
+                                         [](const block& b, auto&& f) { decode::type(b, f); });
     switch (t) {
       FLIPSIDE_QUANT_DOTF(q4_0, block_q4_0, n32, qk32)
       FLIPSIDE_QUANT_DOTF(q4_1, block_q4_1, n32, qk32)
@@ -159,7 +172,8 @@ inline float dot_f32(dtype t, const void* w, const float* x, std::size_t n) {
       FLIPSIDE_QUANT_DOTF(q5_k, block_q5_k, n256, qk_k)
       FLIPSIDE_QUANT_DOTF(q6_k, block_q6_k, n256, qk_k)
       FLIPSIDE_QUANT_DOTF(iq4_xs, block_iq4_xs, n256, qk_k)
-      default: break;
+      default:
+        break;
     }
 #undef FLIPSIDE_QUANT_DOTF
   }

@@ -1,7 +1,8 @@
 // Quantized matrix product with the weights transposed, the shape of simd::gemm — the Y = X·Wᵀ of
 // every linear layer:
 //
-//   Y[m][n] = Σ_k X[m][k] · W[n][k]     X [M][K] f32, W [N][K] of type t (row-major blocks), Y [M][N]
+//   Y[m][n] = Σ_k X[m][k] · W[n][k]     X [M][K] f32, W [N][K] of type t (row-major blocks), Y
+//   [M][N]
 //
 // exact_dequant, M ≥ 5 (prefill): the packed GEMM of simd/gemm.hpp with its micro-kernel; each
 //   kc-deep slice of a panel of W rows is dequantised (bitwise ggml) into f32 and packed the way
@@ -42,8 +43,9 @@ inline constexpr std::size_t gemm_kc = 256;
 
 // Y[0..M)[n0..n1) of the exact strategy through the packed micro-kernel; one thread.
 template <class Arch>
-inline void gemm_packed_dequant(dtype t, const std::uint8_t* w, std::size_t rb, const float* x, float* y,
-                                std::size_t m, std::size_t n, std::size_t k, std::size_t n0, std::size_t n1) {
+inline void gemm_packed_dequant(dtype t, const std::uint8_t* w, std::size_t rb, const float* x,
+                                float* y, std::size_t m, std::size_t n, std::size_t k,
+                                std::size_t n0, std::size_t n1) {
   using tile = simd::gemm_tile<Arch>;
   constexpr std::size_t MR = tile::mr, NR = tile::nr, KC = gemm_kc;
   const auto tr = *traits_of(t);
@@ -60,17 +62,19 @@ inline void gemm_packed_dequant(dtype t, const std::uint8_t* w, std::size_t rb, 
         const std::size_t cols = std::min(NR, nb - jr);
         for (std::size_t j = 0; j < cols; ++j)
           dequantize_row<Arch>(t, w + (jc + jr + j) * rb + boff, deq + j * kb, kb);
-        simd::detail::pack_b_panel<Arch, NR>(deq, kb, cols, kb, bpack + jr * kb, static_cast<float*>(nullptr));
+        simd::detail::pack_b_panel<Arch, NR>(deq, kb, cols, kb, bpack + jr * kb,
+                                             static_cast<float*>(nullptr));
       }
       for (std::size_t ic = 0; ic < m; ic += tile::mc) {
         const std::size_t mb = std::min(tile::mc, m - ic);
         for (std::size_t ir = 0; ir < mb; ir += MR)
-          simd::detail::pack_a_panel<MR>(x + (ic + ir) * k + pc, k, std::min(MR, mb - ir), kb, apack + ir * kb);
+          simd::detail::pack_a_panel<MR>(x + (ic + ir) * k + pc, k, std::min(MR, mb - ir), kb,
+                                         apack + ir * kb);
         for (std::size_t jr = 0; jr < nb; jr += NR)
           for (std::size_t ir = 0; ir < mb; ir += MR)
-            simd::detail::gemm_micro_kernel<Arch, MR, tile::nv>(kb, apack + ir * kb, bpack + jr * kb,
-                                                                y + (ic + ir) * n + jc + jr, n,
-                                                                std::min(MR, mb - ir), std::min(NR, nb - jr), pc > 0);
+            simd::detail::gemm_micro_kernel<Arch, MR, tile::nv>(
+                kb, apack + ir * kb, bpack + jr * kb, y + (ic + ir) * n + jc + jr, n,
+                std::min(MR, mb - ir), std::min(NR, nb - jr), pc > 0);
       }
     }
   }
@@ -78,8 +82,8 @@ inline void gemm_packed_dequant(dtype t, const std::uint8_t* w, std::size_t rb, 
 
 // Row groups of the weights against every row of X: out[i][r] for weight rows [r0, r1).
 template <class RowsFn>
-inline void gemm_by_weight_rows(std::size_t m, std::size_t n, std::size_t r0, std::size_t r1, float* y,
-                                RowsFn&& rows_fn) {
+inline void gemm_by_weight_rows(std::size_t m, std::size_t n, std::size_t r0, std::size_t r1,
+                                float* y, RowsFn&& rows_fn) {
   constexpr std::size_t G = 8;
   float out[G];
   for (std::size_t r = r0; r < r1; r += G) {
@@ -94,15 +98,16 @@ inline void gemm_by_weight_rows(std::size_t m, std::size_t n, std::size_t r0, st
 }  // namespace detail
 
 template <class Strategy = default_strategy, class Arch = simd::default_arch>
-inline void gemm(dtype t, const void* w, const float* x, float* y, std::size_t m, std::size_t n, std::size_t k,
-                 thread_pool* pool = nullptr) {
+inline void gemm(dtype t, const void* w, const float* x, float* y, std::size_t m, std::size_t n,
+                 std::size_t k, thread_pool* pool = nullptr) {
   if (!is_supported(t)) throw unsupported_error("gemm: unsupported weight type " + dtype_name(t));
   const std::size_t rb = row_bytes(t, k, "gemm");
   const auto* wp = static_cast<const std::uint8_t*>(w);
   if (m == 0 || n == 0) return;
   if constexpr (detail::is_simd_arch<Arch>) {
-    if (detail::is_plain_float(t) &&
-        detail::with_float_weights(t, w, [&](const auto* wt) { simd::gemm<Arch>(x, wt, y, m, n, k, pool); }))
+    if (detail::is_plain_float(t) && detail::with_float_weights(t, w, [&](const auto* wt) {
+          simd::gemm<Arch>(x, wt, y, m, n, k, pool);
+        }))
       return;
   }
   if (detail::use_integer_path<Strategy>(t)) {
@@ -111,9 +116,10 @@ inline void gemm(dtype t, const void* w, const float* x, float* y, std::size_t m
     std::uint8_t* xq = detail::scratch(ab * m);
     for (std::size_t i = 0; i < m; ++i) quantize_activations<Arch>(at, x + i * k, xq + i * ab, k);
     detail::for_rows(pool, n, [&](std::size_t begin, std::size_t end) {
-      detail::gemm_by_weight_rows(m, n, begin, end, y, [&](std::size_t r, std::size_t nr, std::size_t i, float* out) {
-        vec_dot_rows<Arch>(t, wp + r * rb, rb, xq + i * ab, k, nr, out);
-      });
+      detail::gemm_by_weight_rows(m, n, begin, end, y,
+                                  [&](std::size_t r, std::size_t nr, std::size_t i, float* out) {
+                                    vec_dot_rows<Arch>(t, wp + r * rb, rb, xq + i * ab, k, nr, out);
+                                  });
     });
     return;
   }
@@ -122,15 +128,17 @@ inline void gemm(dtype t, const void* w, const float* x, float* y, std::size_t m
       using tile = simd::gemm_tile<Arch>;
       const std::size_t panels = (n + tile::nr - 1) / tile::nr;
       detail::for_rows(pool, panels, [&](std::size_t p0, std::size_t p1) {
-        detail::gemm_packed_dequant<Arch>(t, wp, rb, x, y, m, n, k, p0 * tile::nr, std::min(n, p1 * tile::nr));
+        detail::gemm_packed_dequant<Arch>(t, wp, rb, x, y, m, n, k, p0 * tile::nr,
+                                          std::min(n, p1 * tile::nr));
       });
       return;
     }
   }
   detail::for_rows(pool, n, [&](std::size_t begin, std::size_t end) {
-    detail::gemm_by_weight_rows(m, n, begin, end, y, [&](std::size_t r, std::size_t nr, std::size_t i, float* out) {
-      dot_f32_rows<Arch>(t, wp + r * rb, rb, x + i * k, k, nr, out);
-    });
+    detail::gemm_by_weight_rows(m, n, begin, end, y,
+                                [&](std::size_t r, std::size_t nr, std::size_t i, float* out) {
+                                  dot_f32_rows<Arch>(t, wp + r * rb, rb, x + i * k, k, nr, out);
+                                });
   });
 }
 

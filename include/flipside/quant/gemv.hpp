@@ -45,7 +45,9 @@ inline void for_rows(thread_pool* pool, std::size_t rows, F&& f) {
     f(std::size_t{0}, rows);
 }
 
-inline bool is_plain_float(dtype t) noexcept { return t == dtype::f32 || t == dtype::f16 || t == dtype::bf16; }
+inline bool is_plain_float(dtype t) noexcept {
+  return t == dtype::f32 || t == dtype::f16 || t == dtype::bf16;
+}
 
 // Calls f(typed pointer) for a plain float weight whose address suits its element type; false
 // otherwise (the caller then takes the generic path).
@@ -65,7 +67,8 @@ inline bool with_float_weights(dtype t, const void* w, F&& f) {
       if (addr % alignof(bf16)) return false;
       f(static_cast<const bf16*>(w));
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -75,14 +78,15 @@ inline constexpr bool is_simd_arch = !std::is_same_v<Arch, reference_arch>;
 }  // namespace detail
 
 template <class Strategy = default_strategy, class Arch = simd::default_arch>
-inline void gemv(dtype t, const void* w, const float* x, float* y, std::size_t rows, std::size_t cols,
-                 thread_pool* pool = nullptr) {
+inline void gemv(dtype t, const void* w, const float* x, float* y, std::size_t rows,
+                 std::size_t cols, thread_pool* pool = nullptr) {
   if (!is_supported(t)) throw unsupported_error("gemv: unsupported weight type " + dtype_name(t));
   const std::size_t rb = row_bytes(t, cols, "gemv");
   const auto* wp = static_cast<const std::uint8_t*>(w);
   if constexpr (detail::is_simd_arch<Arch>) {
-    if (detail::is_plain_float(t) &&
-        detail::with_float_weights(t, w, [&](const auto* wt) { simd::gemv<Arch>(wt, x, y, rows, cols, pool); }))
+    if (detail::is_plain_float(t) && detail::with_float_weights(t, w, [&](const auto* wt) {
+          simd::gemv<Arch>(wt, x, y, rows, cols, pool);
+        }))
       return;
   }
   if (detail::use_integer_path<Strategy>(t)) {

@@ -20,7 +20,8 @@
 namespace flipside::quant {
 
 template <class Strategy = default_strategy, class Arch = simd::default_arch>
-inline void linear(const tensor_view& w, const float* x, float* y, std::size_t m, thread_pool* pool = nullptr) {
+inline void linear(const tensor_view& w, const float* x, float* y, std::size_t m,
+                   thread_pool* pool = nullptr) {
   check_weight(w);
   const auto n = static_cast<std::size_t>(w.rows()), k = static_cast<std::size_t>(w.row_length());
   if (m == 1)

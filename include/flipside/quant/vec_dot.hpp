@@ -53,7 +53,6 @@ inline dtype vec_dot_type(dtype w) noexcept {
   }
 }
 
-
 #if XSIMD_WITH_AVX2
 namespace avx2 {
 
@@ -163,7 +162,8 @@ struct k_q6_k : kernel_base<block_q6_k, block_q8_k, 256> {
       const std::uint8_t* ql = w.ql + 64 * half;
       const std::int8_t* sc = w.scales + 8 * half;
       const u8x32 l0 = load_u8(ql), l1 = load_u8(ql + 32), h = load_u8(w.qh + 32 * half);
-      const u8x32 q[4] = {(l0 & lowmask) | shl(h & three, 4), (l1 & lowmask) | shl(shr(h, 2) & three, 4),
+      const u8x32 q[4] = {(l0 & lowmask) | shl(h & three, 4),
+                          (l1 & lowmask) | shl(shr(h, 2) & three, 4),
                           shr(l0, 4) | shl(shr(h, 4) & three, 4), shr(l1, 4) | shl(shr(h, 6), 4)};
       for (int k = 0; k < 4; ++k, q8 += 32)
         sumi += madd(maddubs(q[k], load_i8(q8)), halves_i16(sc[2 * k], sc[2 * k + 1]));
@@ -184,9 +184,11 @@ struct k_q3_k : kernel_base<block_q3_k, block_q8_k, 256> {
     const u8x32 hm = load_u8(w.hmask);
     i32x8 sumi(0);
     for (int r = 0; r < 8; ++r) {
-      const u8x32 u = (shr(load_u8(w.qs + 32 * (r / 4)), 2 * (r % 4)) & three) | shl(shr(hm, r) & one, 2);
+      const u8x32 u =
+          (shr(load_u8(w.qs + 32 * (r / 4)), 2 * (r % 4)) & three) | shl(shr(hm, r) & one, 2);
       sumi += madd(maddubs(u, load_i8(a.qs + 32 * r)),
-                   halves_i16(static_cast<std::int16_t>(sc[2 * r] - 32), static_cast<std::int16_t>(sc[2 * r + 1] - 32)));
+                   halves_i16(static_cast<std::int16_t>(sc[2 * r] - 32),
+                              static_cast<std::int16_t>(sc[2 * r + 1] - 32)));
     }
     sumi -= i32x8({4 * corr, 0, 0, 0, 0, 0, 0, 0});
     acc = xsimd::fma(f32x8(load_f16(w.d) * load_f32(a.d)), xsimd::to_float(sumi), acc);
@@ -202,8 +204,9 @@ struct k_q2_k : kernel_base<block_q2_k, block_q8_k, 256> {
     i32x8 sumi(0);
     for (int r = 0; r < 8; ++r) {
       const u8x32 u = shr(load_u8(w.qs + 32 * (r / 4)), 2 * (r % 4)) & three;
-      sumi += madd(maddubs(u, load_i8(a.qs + 32 * r)), halves_i16(static_cast<std::int16_t>(w.scales[2 * r] & 0xF),
-                                                                   static_cast<std::int16_t>(w.scales[2 * r + 1] & 0xF)));
+      sumi += madd(maddubs(u, load_i8(a.qs + 32 * r)),
+                   halves_i16(static_cast<std::int16_t>(w.scales[2 * r] & 0xF),
+                              static_cast<std::int16_t>(w.scales[2 * r + 1] & 0xF)));
     }
     const float ad = load_f32(a.d);
     acc = xsimd::fma(f32x8(ad * load_f16(w.d)), xsimd::to_float(sumi), acc);
@@ -231,7 +234,8 @@ struct k_iq4_xs : kernel_base<block_iq4_xs, block_q8_k, 256> {
 // A row's result depends on U but not on R, which is what makes GEMV results independent of how
 // rows are grouped (and so of the thread count).
 template <class K, std::size_t R, std::size_t U>
-inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act, std::size_t n, float* out) {
+inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act, std::size_t n,
+                     float* out) {
   using W = typename K::wblock;
   const auto* a = static_cast<const typename K::ablock*>(act);
   const std::size_t nb = n / K::qk;
@@ -266,19 +270,44 @@ namespace detail {
 template <class F>
 inline bool with_int8_kernel(dtype t, F&& f) {
   switch (t) {
-    case dtype::q4_0: f(avx2::k_q4_0{}); return true;
-    case dtype::q4_1: f(avx2::k_q4_1{}); return true;
-    case dtype::q5_0: f(avx2::k_q5_0{}); return true;
-    case dtype::q5_1: f(avx2::k_q5_1{}); return true;
-    case dtype::q8_0: f(avx2::k_q8_0{}); return true;
-    case dtype::iq4_nl: f(avx2::k_iq4_nl{}); return true;
-    case dtype::q2_k: f(avx2::k_q2_k{}); return true;
-    case dtype::q3_k: f(avx2::k_q3_k{}); return true;
-    case dtype::q4_k: f(avx2::k_q4_k{}); return true;
-    case dtype::q5_k: f(avx2::k_q5_k{}); return true;
-    case dtype::q6_k: f(avx2::k_q6_k{}); return true;
-    case dtype::iq4_xs: f(avx2::k_iq4_xs{}); return true;
-    default: return false;
+    case dtype::q4_0:
+      f(avx2::k_q4_0{});
+      return true;
+    case dtype::q4_1:
+      f(avx2::k_q4_1{});
+      return true;
+    case dtype::q5_0:
+      f(avx2::k_q5_0{});
+      return true;
+    case dtype::q5_1:
+      f(avx2::k_q5_1{});
+      return true;
+    case dtype::q8_0:
+      f(avx2::k_q8_0{});
+      return true;
+    case dtype::iq4_nl:
+      f(avx2::k_iq4_nl{});
+      return true;
+    case dtype::q2_k:
+      f(avx2::k_q2_k{});
+      return true;
+    case dtype::q3_k:
+      f(avx2::k_q3_k{});
+      return true;
+    case dtype::q4_k:
+      f(avx2::k_q4_k{});
+      return true;
+    case dtype::q5_k:
+      f(avx2::k_q5_k{});
+      return true;
+    case dtype::q6_k:
+      f(avx2::k_q6_k{});
+      return true;
+    case dtype::iq4_xs:
+      f(avx2::k_iq4_xs{});
+      return true;
+    default:
+      return false;
   }
 }
 #endif
@@ -300,7 +329,8 @@ inline float vec_dot_reference(dtype t, const void* w, const void* a, std::size_
     FLIPSIDE_QUANT_VEC_DOT(q5_k, block_q5_k, block_q8_k, vec_dot_q5_k_q8_k)
     FLIPSIDE_QUANT_VEC_DOT(q6_k, block_q6_k, block_q8_k, vec_dot_q6_k_q8_k)
     FLIPSIDE_QUANT_VEC_DOT(iq4_xs, block_iq4_xs, block_q8_k, vec_dot_iq4_xs_q8_k)
-    default: break;
+    default:
+      break;
   }
 #undef FLIPSIDE_QUANT_VEC_DOT
   throw unsupported_error("vec_dot: no integer dot product for " + dtype_name(t));
@@ -316,7 +346,9 @@ inline float vec_dot(dtype t, const void* w, const void* a, std::size_t n) {
   if constexpr (vector_path<Arch>) {
     float s = 0.0f;
     const auto* wp = static_cast<const std::uint8_t*>(w);
-    if (detail::with_int8_kernel(t, [&](auto k) { avx2::dot_rows<decltype(k), 1, 2>(wp, 0, a, n, &s); })) return s;
+    if (detail::with_int8_kernel(
+            t, [&](auto k) { avx2::dot_rows<decltype(k), 1, 2>(wp, 0, a, n, &s); }))
+      return s;
   }
 #endif
   return detail::vec_dot_reference(t, w, a, n);
@@ -338,16 +370,24 @@ inline void vec_dot_rows(dtype t, const void* w, std::size_t stride, const void*
       for (; r + 8 <= rows; r += 8) avx2::dot_rows<K, 8, 1>(wp + r * stride, stride, a, n, out + r);
       for (; r + 4 <= rows; r += 4) avx2::dot_rows<K, 4, 1>(wp + r * stride, stride, a, n, out + r);
       switch (rows - r) {
-        case 3: avx2::dot_rows<K, 3, 1>(wp + r * stride, stride, a, n, out + r); break;
-        case 2: avx2::dot_rows<K, 2, 1>(wp + r * stride, stride, a, n, out + r); break;
-        case 1: avx2::dot_rows<K, 1, 1>(wp + r * stride, stride, a, n, out + r); break;
-        default: break;
+        case 3:
+          avx2::dot_rows<K, 3, 1>(wp + r * stride, stride, a, n, out + r);
+          break;
+        case 2:
+          avx2::dot_rows<K, 2, 1>(wp + r * stride, stride, a, n, out + r);
+          break;
+        case 1:
+          avx2::dot_rows<K, 1, 1>(wp + r * stride, stride, a, n, out + r);
+          break;
+        default:
+          break;
       }
     });
     if (done) return;
   }
 #endif
-  for (std::size_t r = 0; r < rows; ++r) out[r] = detail::vec_dot_reference(t, wp + r * stride, a, n);
+  for (std::size_t r = 0; r < rows; ++r)
+    out[r] = detail::vec_dot_reference(t, wp + r * stride, a, n);
 }
 
 }  // namespace flipside::quant

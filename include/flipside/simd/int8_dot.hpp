@@ -180,9 +180,11 @@ inline i8x32 pack_i32_i8(const i32x8& a, const i32x8& b, const i32x8& c, const i
 
 // Sums of 16 consecutive int8 lanes: {Σ v[0..16), Σ v[16..32)} as int32.
 inline void sum16_i8(const i8x32& v, std::int32_t& lo, std::int32_t& hi) noexcept {
-  const __m256i w = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v), _mm256_set1_epi16(1));
+  const __m256i w =
+      _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v), _mm256_set1_epi16(1));
   const __m128i l = _mm256_castsi256_si128(w), h = _mm256_extracti128_si256(w, 1);
-  const __m128i l2 = _mm_add_epi32(l, _mm_unpackhi_epi64(l, l)), h2 = _mm_add_epi32(h, _mm_unpackhi_epi64(h, h));
+  const __m128i l2 = _mm_add_epi32(l, _mm_unpackhi_epi64(l, l)),
+                h2 = _mm_add_epi32(h, _mm_unpackhi_epi64(h, h));
   lo = _mm_cvtsi128_si32(_mm_add_epi32(l2, _mm_shuffle_epi32(l2, 1)));
   hi = _mm_cvtsi128_si32(_mm_add_epi32(h2, _mm_shuffle_epi32(h2, 1)));
 }
