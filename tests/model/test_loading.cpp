@@ -64,12 +64,28 @@ TEST_CASE("f16 and bf16 weights run in place with exactly the f32 arithmetic") {
         (t == dtype::f16 ? 0.01 : 0.05));
 }
 
-TEST_CASE("quantized weights are refused with the tensor's name until quant kernels are wired") {
-  FLIPSIDE_SHARED_OR_SKIP(q8, "golden/gguf/llama/model-q8_0.gguf");
-  const std::string msg = error_of([&] { model::load(q8); });
-  CHECK_THAT(msg, Catch::Contains("q8_0") && Catch::Contains(".weight") &&
+TEST_CASE("weight types without kernels are refused with the tensor's name") {
+  // A quantized model with one matrix turned into IQ2_XXS (no kernels in this build).
+  FLIPSIDE_SHARED_OR_SKIP(q8, "golden/gguf-quant/llama/model-q8_0.gguf");
+  temp_dir tmp;
+  {
+    const auto f = gguf_file::open(q8);
+    gguf_writer w;
+    w.copy_metadata(f);
+    for (const tensor_view& t : f.tensors()) {
+      if (t.name != "blk.1.ffn_up.weight") {
+        w.add_tensor(t);
+        continue;
+      }
+      const std::size_t bytes = static_cast<std::size_t>(t.numel()) / 256 * 66;
+      w.add_tensor(t.name, dtype::iq2_xxs, t.shape, std::vector<std::byte>(bytes));
+    }
+    w.write(tmp / "iq2.gguf");
+  }
+  const std::string msg = error_of([&] { model::load(tmp / "iq2.gguf"); });
+  CHECK_THAT(msg, Catch::Contains("iq2_xxs") && Catch::Contains("blk.1.ffn_up.weight") &&
                       Catch::Contains("not supported"));
-  CHECK_THROWS_AS(model::load(q8), unsupported_error);
+  CHECK_THROWS_AS(model::load(tmp / "iq2.gguf"), unsupported_error);
 }
 
 TEST_CASE("unknown architectures and missing tensors are named") {

@@ -45,8 +45,10 @@ enum class model_format { gguf, huggingface };
 class model {
  public:
   // Loads a .gguf file, or a Hugging Face model directory (config.json + *.safetensors, single or
-  // sharded; a path to one of its .safetensors files also works).
-  static model load(const std::filesystem::path& path) {
+  // sharded; a path to one of its .safetensors files also works). `quant` chooses how quantized
+  // GGUF weights compute (weight_kernels.hpp): llama.cpp-style integer dot products by default,
+  // or exact dequantisation in f32.
+  static model load(const std::filesystem::path& path, quant_matmul quant = quant_matmul::integer) {
     namespace fs = std::filesystem;
     if (!fs::exists(path)) throw error(path.string() + ": no such file or directory");
     auto impl = std::make_shared<impl_t>();
@@ -59,6 +61,7 @@ class model {
       impl->safetensors = std::make_unique<safetensors_file>(safetensors_file::open(path));
       const safetensors_file& st = *impl->safetensors;
       weight_source src;
+      src.quant = quant;
       src.file = path.string();
       src.hf = true;
       src.find = [&st](const std::string& n) { return st.find_tensor(n); };
@@ -78,6 +81,7 @@ class model {
                                 "' file is not a model");
       impl->state.config = gguf_model_config(g);
       weight_source src;
+      src.quant = quant;
       src.file = path.string();
       src.find = [&g](const std::string& n) { return g.find_tensor(n); };
       impl->state.weights = bind_weights(impl->state.config, src);

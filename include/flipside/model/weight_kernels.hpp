@@ -4,16 +4,27 @@
 // of its file: f32, f16 and bf16 are used in place from the memory mapping. Each matrix_weight
 // carries a pointer to a weight_kernels table instantiated for its type at compile time
 // (dense_kernels<T>), so the hot loop calls a kernel specialised for its weight type without a
-// type switch; supporting a quantized type means adding a table for it in kernels_for().
+// type switch. GGUF block types (Q8_0, Q4_0, Q4_K, Q6_K, …) are used in place too, through the
+// quantized kernels of include/flipside/quant/ (quant_kernels<Strategy>), either quantising the
+// activations as llama.cpp does (the default: integer block dot products) or dequantising the
+// weights exactly and computing in f32 (quant_matmul::exact).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <flipside/core/dtype.hpp>
 #include <flipside/model/detail/small_batch_gemm.hpp>
 #include <flipside/parallel/thread_pool.hpp>
+#include <flipside/quant/dequantize.hpp>
+#include <flipside/quant/dot_f32.hpp>
+#include <flipside/quant/gemm.hpp>
+#include <flipside/quant/gemv.hpp>
+#include <flipside/quant/strategy.hpp>
+#include <flipside/quant/types.hpp>
+#include <flipside/quant/vec_dot.hpp>
 #include <flipside/simd/convert.hpp>
 #include <flipside/simd/gemm.hpp>
 #include <flipside/simd/half.hpp>
@@ -21,6 +32,14 @@
 namespace flipside {
 
 struct matrix_weight;
+
+// How linear layers with quantized (GGUF block type) weights compute (quant/strategy.hpp):
+//   integer — activations quantised per row to q8_0 / q8_1 / q8_K as llama.cpp does, integer block
+//             dot products (faster; adds llama.cpp's activation-quantisation error);
+//   exact   — weights dequantised bitwise as ggml does and multiplied with f32 activations (an
+//             f32 model holding the dequantised weights, up to summation order).
+// f32 / f16 / bf16 weights are unaffected.
+enum class quant_matmul { integer, exact };
 
 struct weight_kernels {
   // Y[m][r] = Σ_c X[m][c] · W[r][c] for m < M, r < rows (rows of X and Y at strides ldx, ldy).
@@ -106,10 +125,52 @@ inline void dense_dot_rows(const matrix_weight& w, const float* h, const std::in
 template <class T>
 inline const weight_kernels dense_kernels = {&dense_linear<T>, &dense_row<T>, &dense_dot_rows<T>};
 
+// Quantized weights: ≤ 1 row of X is a GEMV; more go to quant::gemm_strided (each output element
+// of ≤ 4 rows is the same per-row dot product as the GEMV's, so dot_rows below agrees bitwise).
+template <class Strategy>
+inline void quant_linear(const matrix_weight& w, const float* X, std::size_t ldx, float* Y,
+                         std::size_t ldy, std::size_t M, thread_pool* pool) {
+  const auto cols = static_cast<std::size_t>(w.cols), rows = static_cast<std::size_t>(w.rows);
+  if (M == 1)
+    quant::gemv<Strategy>(w.type, w.data, X, Y, rows, cols, pool);
+  else
+    quant::gemm_strided<Strategy>(w.type, w.data, X, ldx, Y, ldy, M, rows, cols, pool);
+}
+
+inline void quant_row(const matrix_weight& w, std::int64_t r, float* out) {
+  quant::dequantize_row(w.type, w.data + static_cast<std::size_t>(r) * w.row_bytes, out,
+                        static_cast<std::size_t>(w.cols));
+}
+
+template <class Strategy>
+inline void quant_dot_rows(const matrix_weight& w, const float* h, const std::int32_t* ids,
+                           std::size_t n, float* out) {
+  const auto cols = static_cast<std::size_t>(w.cols);
+  if (quant::detail::use_integer_path<Strategy>(w.type)) {
+    const dtype at = quant::vec_dot_type(w.type);
+    std::vector<std::uint8_t> hq(quant::row_bytes(at, cols));
+    quant::quantize_activations(at, h, hq.data(), cols);
+    for (std::size_t i = 0; i < n; ++i)
+      quant::vec_dot_rows(w.type, w.data + static_cast<std::size_t>(ids[i]) * w.row_bytes,
+                          w.row_bytes, hq.data(), cols, 1, out + i);
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      quant::dot_f32_rows(w.type, w.data + static_cast<std::size_t>(ids[i]) * w.row_bytes,
+                          w.row_bytes, h, cols, 1, out + i);
+  }
+}
+
+template <class Strategy>
+inline const weight_kernels quant_kernels = {&quant_linear<Strategy>, &quant_row,
+                                             &quant_dot_rows<Strategy>};
+
 }  // namespace detail
 
-// The kernels for weights of type t, or nullptr when this build cannot run that type yet.
-inline const weight_kernels* kernels_for(dtype t) noexcept {
+// The kernels for weights of type t, or nullptr when this build cannot run that type.
+inline const weight_kernels* kernels_for(dtype t, quant_matmul q = quant_matmul::integer) noexcept {
+  if (quant::is_block_type(t) && quant::is_supported(t))
+    return q == quant_matmul::integer ? &detail::quant_kernels<quant::q8_activations>
+                                      : &detail::quant_kernels<quant::exact_dequant>;
   switch (t) {
     case dtype::f32:
       return &detail::dense_kernels<float>;

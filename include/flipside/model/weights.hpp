@@ -58,7 +58,8 @@ struct weight_source {
   std::string file;  // for messages
   std::function<const tensor_view*(const std::string&)> find;
   bool hf = false;
-  std::string hf_prefix;  // "model.", "transformer." or ""
+  std::string hf_prefix;                       // "model.", "transformer." or ""
+  quant_matmul quant = quant_matmul::integer;  // how quantized matrices compute
 };
 
 namespace detail {
@@ -93,10 +94,21 @@ class weight_binder {
                          "shape " + shape_string(t->shape) + ", expected " +
                              shape_string({want0, want1}) + " for this " + cfg_.architecture +
                              " config");
-    const weight_kernels* k = kernels_for(t->type);
+    const weight_kernels* k = kernels_for(t->type, src_.quant);
     if (!k)
       throw unsupported_error(src_.file + ": " + t->name + ": weight type " + dtype_name(t->type) +
-                              " is not supported yet (supported: f32, f16, bf16)");
+                              " is not supported (supported: f32 f16 bf16 q4_0 q4_1 q5_0 q5_1 "
+                              "q8_0 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs)");
+    if (quant::is_block_type(t->type)) {
+      if (transposed)
+        throw unsupported_error(src_.file + ": " + t->name + ": a transposed " +
+                                dtype_name(t->type) + " weight is not supported");
+      try {
+        quant::check_weight(*t);  // whole blocks per row, byte size = rows × row bytes
+      } catch (const error& e) {
+        throw format_error(src_.file, t->name, e.what());
+      }
+    }
     matrix_weight m;
     m.name = t->name;
     m.type = t->type;

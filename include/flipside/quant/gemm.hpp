@@ -44,8 +44,8 @@ inline constexpr std::size_t gemm_kc = 256;
 // Y[0..M)[n0..n1) of the exact strategy through the packed micro-kernel; one thread.
 template <class Arch>
 inline void gemm_packed_dequant(dtype t, const std::uint8_t* w, std::size_t rb, const float* x,
-                                float* y, std::size_t m, std::size_t n, std::size_t k,
-                                std::size_t n0, std::size_t n1) {
+                                std::size_t ldx, float* y, std::size_t ldy, std::size_t m,
+                                std::size_t k, std::size_t n0, std::size_t n1) {
   using tile = simd::gemm_tile<Arch>;
   constexpr std::size_t MR = tile::mr, NR = tile::nr, KC = gemm_kc;
   const auto tr = *traits_of(t);
@@ -68,21 +68,22 @@ inline void gemm_packed_dequant(dtype t, const std::uint8_t* w, std::size_t rb, 
       for (std::size_t ic = 0; ic < m; ic += tile::mc) {
         const std::size_t mb = std::min(tile::mc, m - ic);
         for (std::size_t ir = 0; ir < mb; ir += MR)
-          simd::detail::pack_a_panel<MR>(x + (ic + ir) * k + pc, k, std::min(MR, mb - ir), kb,
+          simd::detail::pack_a_panel<MR>(x + (ic + ir) * ldx + pc, ldx, std::min(MR, mb - ir), kb,
                                          apack + ir * kb);
         for (std::size_t jr = 0; jr < nb; jr += NR)
           for (std::size_t ir = 0; ir < mb; ir += MR)
             simd::detail::gemm_micro_kernel<Arch, MR, tile::nv>(
-                kb, apack + ir * kb, bpack + jr * kb, y + (ic + ir) * n + jc + jr, n,
+                kb, apack + ir * kb, bpack + jr * kb, y + (ic + ir) * ldy + jc + jr, ldy,
                 std::min(MR, mb - ir), std::min(NR, nb - jr), pc > 0);
       }
     }
   }
 }
 
-// Row groups of the weights against every row of X: out[i][r] for weight rows [r0, r1).
+// Row groups of the weights against every row of X: Y[i][r] (row stride ldy) for weight rows
+// [r0, r1).
 template <class RowsFn>
-inline void gemm_by_weight_rows(std::size_t m, std::size_t n, std::size_t r0, std::size_t r1,
+inline void gemm_by_weight_rows(std::size_t m, std::size_t ldy, std::size_t r0, std::size_t r1,
                                 float* y, RowsFn&& rows_fn) {
   constexpr std::size_t G = 8;
   float out[G];
@@ -90,23 +91,25 @@ inline void gemm_by_weight_rows(std::size_t m, std::size_t n, std::size_t r0, st
     const std::size_t nr = std::min(G, r1 - r);
     for (std::size_t i = 0; i < m; ++i) {
       rows_fn(r, nr, i, out);
-      for (std::size_t j = 0; j < nr; ++j) y[i * n + r + j] = out[j];
+      for (std::size_t j = 0; j < nr; ++j) y[i * ldy + r + j] = out[j];
     }
   }
 }
 
 }  // namespace detail
 
+// Y (row stride ldy ≥ N) = X (row stride ldx ≥ K) · Wᵀ.
 template <class Strategy = default_strategy, class Arch = simd::default_arch>
-inline void gemm(dtype t, const void* w, const float* x, float* y, std::size_t m, std::size_t n,
-                 std::size_t k, thread_pool* pool = nullptr) {
+inline void gemm_strided(dtype t, const void* w, const float* x, std::size_t ldx, float* y,
+                         std::size_t ldy, std::size_t m, std::size_t n, std::size_t k,
+                         thread_pool* pool = nullptr) {
   if (!is_supported(t)) throw unsupported_error("gemm: unsupported weight type " + dtype_name(t));
   const std::size_t rb = row_bytes(t, k, "gemm");
   const auto* wp = static_cast<const std::uint8_t*>(w);
   if (m == 0 || n == 0) return;
   if constexpr (detail::is_simd_arch<Arch>) {
     if (detail::is_plain_float(t) && detail::with_float_weights(t, w, [&](const auto* wt) {
-          simd::gemm<Arch>(x, wt, y, m, n, k, pool);
+          simd::gemm_strided<Arch>(x, ldx, wt, k, y, ldy, m, n, k, pool);
         }))
       return;
   }
@@ -114,9 +117,9 @@ inline void gemm(dtype t, const void* w, const float* x, float* y, std::size_t m
     const dtype at = vec_dot_type(t);
     const std::size_t ab = row_bytes(at, k, "gemm");
     std::uint8_t* xq = detail::scratch(ab * m);
-    for (std::size_t i = 0; i < m; ++i) quantize_activations<Arch>(at, x + i * k, xq + i * ab, k);
+    for (std::size_t i = 0; i < m; ++i) quantize_activations<Arch>(at, x + i * ldx, xq + i * ab, k);
     detail::for_rows(pool, n, [&](std::size_t begin, std::size_t end) {
-      detail::gemm_by_weight_rows(m, n, begin, end, y,
+      detail::gemm_by_weight_rows(m, ldy, begin, end, y,
                                   [&](std::size_t r, std::size_t nr, std::size_t i, float* out) {
                                     vec_dot_rows<Arch>(t, wp + r * rb, rb, xq + i * ab, k, nr, out);
                                   });
@@ -128,18 +131,24 @@ inline void gemm(dtype t, const void* w, const float* x, float* y, std::size_t m
       using tile = simd::gemm_tile<Arch>;
       const std::size_t panels = (n + tile::nr - 1) / tile::nr;
       detail::for_rows(pool, panels, [&](std::size_t p0, std::size_t p1) {
-        detail::gemm_packed_dequant<Arch>(t, wp, rb, x, y, m, n, k, p0 * tile::nr,
+        detail::gemm_packed_dequant<Arch>(t, wp, rb, x, ldx, y, ldy, m, k, p0 * tile::nr,
                                           std::min(n, p1 * tile::nr));
       });
       return;
     }
   }
   detail::for_rows(pool, n, [&](std::size_t begin, std::size_t end) {
-    detail::gemm_by_weight_rows(m, n, begin, end, y,
+    detail::gemm_by_weight_rows(m, ldy, begin, end, y,
                                 [&](std::size_t r, std::size_t nr, std::size_t i, float* out) {
-                                  dot_f32_rows<Arch>(t, wp + r * rb, rb, x + i * k, k, nr, out);
+                                  dot_f32_rows<Arch>(t, wp + r * rb, rb, x + i * ldx, k, nr, out);
                                 });
   });
+}
+
+template <class Strategy = default_strategy, class Arch = simd::default_arch>
+inline void gemm(dtype t, const void* w, const float* x, float* y, std::size_t m, std::size_t n,
+                 std::size_t k, thread_pool* pool = nullptr) {
+  gemm_strided<Strategy, Arch>(t, w, x, k, y, n, m, n, k, pool);
 }
 
 }  // namespace flipside::quant

@@ -1,0 +1,434 @@
+// Quantized weights: GEMV per weight type against its f32 equivalent and against the measured
+// DRAM read bandwidth, and whole-model prefill / decode of the SmolLM2-135M and Qwen2.5-0.5B
+// shapes (random weights written here) in Q8_0, Q4_0, Q4_K_M and Q6_K against their rooflines.
+//
+// Ceilings and baselines are measured in this binary, before the benchmarks:
+//   read bandwidth  — a 512 MB buffer summed by 1 and 2 threads (xsimd loads, best of 3);
+//   FMA peak        — 12 independent FMA chains per thread, 1 and 2 threads;
+//   f32 GEMV        — simd::gemv on the same shape and ring of matrices as the quantized ones.
+// Counters: GB_s = weight bytes read per second; bw_frac = GB_s / read bandwidth; x_f32 = weights
+// per second relative to f32 GEMV at the same thread count. Model runs: decode_frac = tokens/s ÷
+// (read bandwidth ÷ weight bytes per token), prefill_frac = achieved matrix FLOP/s ÷ FMA peak.
+//
+//   /work/coord/bench build/benchmarks/bench_quant --benchmark_min_time=0.2
+//   (--benchmark_filter=gemv or =model to run one half)
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <flipside/io/gguf_writer.hpp>
+#include <flipside/model/gguf_export.hpp>
+#include <flipside/model/model.hpp>
+#include <flipside/model/synthetic.hpp>
+#include <flipside/model/tensor_plan.hpp>
+#include <flipside/parallel/thread_pool.hpp>
+#include <flipside/quant.hpp>
+#include <flipside/simd/arch.hpp>
+#include <flipside/simd/gemv.hpp>
+
+using flipside::dtype;
+namespace quant = flipside::quant;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+flipside::thread_pool& pool(int threads) {
+  static flipside::thread_pool p1(1), p2(2);
+  return threads == 1 ? p1 : p2;
+}
+
+// ---- ceilings -----------------------------------------------------------------------------
+
+double measure_read_bandwidth(int threads) {                    // bytes / s
+  static std::vector<float> buf(std::size_t{128} << 20, 1.0f);  // 512 MB
+  using batch = xsimd::batch<float>;
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    std::vector<float> sums(2);
+    const auto t0 = clock_type::now();
+    pool(threads).parallel_for(buf.size() / 64, [&](std::size_t b, std::size_t e) {
+      batch a0(0.0f), a1(0.0f), a2(0.0f), a3(0.0f);
+      for (std::size_t i = b * 64; i < e * 64; i += 4 * batch::size) {
+        a0 += batch::load_unaligned(&buf[i]);
+        a1 += batch::load_unaligned(&buf[i + batch::size]);
+        a2 += batch::load_unaligned(&buf[i + 2 * batch::size]);
+        a3 += batch::load_unaligned(&buf[i + 3 * batch::size]);
+      }
+      sums[b == 0 ? 0 : 1] += flipside::simd::reduce_add((a0 + a1) + (a2 + a3));
+    });
+    const double s = seconds_since(t0);
+    benchmark::DoNotOptimize(sums);
+    best = std::max(best, buf.size() * sizeof(float) / s);
+  }
+  return best;
+}
+
+double measure_fma_peak(int threads) {  // FLOP / s
+  using batch = xsimd::batch<float>;
+  constexpr int chains = 12;
+  const std::size_t iters = 20'000'000;
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    std::vector<float> out(static_cast<std::size_t>(threads));
+    const auto t0 = clock_type::now();
+    pool(threads).run([&](std::size_t t) {
+      batch acc[chains];
+      for (int c = 0; c < chains; ++c) acc[c] = batch(static_cast<float>(c + t) * 1e-3f);
+      const batch m(0.999999f), a(1e-7f);
+      for (std::size_t i = 0; i < iters; ++i)
+        for (int c = 0; c < chains; ++c) acc[c] = xsimd::fma(acc[c], m, a);
+      batch s(0.0f);
+      for (int c = 0; c < chains; ++c) s += acc[c];
+      out[t] = flipside::simd::reduce_add(s);
+    });
+    const double s = seconds_since(t0);
+    benchmark::DoNotOptimize(out);
+    best = std::max(best, 2.0 * batch::size * chains * iters * threads / s);
+  }
+  return best;
+}
+
+struct ceilings {
+  double bw[3] = {0, 0, 0};    // by thread count
+  double peak[3] = {0, 0, 0};  // FLOP/s by thread count
+};
+const ceilings& ceiling() {
+  static const ceilings c = [] {
+    ceilings r;
+    for (int t : {1, 2}) {
+      r.bw[t] = measure_read_bandwidth(t);
+      r.peak[t] = measure_fma_peak(t);
+    }
+    return r;
+  }();
+  return c;
+}
+
+// ---- weights ------------------------------------------------------------------------------
+
+std::uint64_t mix(std::uint64_t& s) {  // SplitMix64
+  std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// Offsets of the fp16 scale fields in each block type (blocks.hpp).
+std::vector<std::size_t> scale_offsets(dtype t) {
+  switch (t) {
+    case dtype::q4_1:
+    case dtype::q5_1:
+    case dtype::q4_k:
+    case dtype::q5_k:
+      return {0, 2};
+    case dtype::q2_k:
+      return {80, 82};
+    case dtype::q3_k:
+      return {108};
+    case dtype::q6_k:
+      return {208};
+    default:
+      return {0};
+  }
+}
+
+// rows × cols weights of type t: random quants with small finite scales (timing does not depend
+// on the values; they only must not be NaN, infinite or subnormal).
+void fill_weights(dtype t, std::uint8_t* dst, std::size_t rows, std::size_t cols,
+                  std::uint64_t seed) {
+  const std::size_t bytes = rows * quant::row_bytes(t, cols);
+  std::uint64_t s = seed;
+  if (t == dtype::f32 || t == dtype::f16 || t == dtype::bf16) {
+    const std::size_t es = t == dtype::f32 ? 4 : 2;
+    for (std::size_t i = 0; i < bytes / es; ++i) {
+      const float v = 0.05f * (static_cast<float>(mix(s) >> 40) * (1.0f / 8388608.0f) - 1.0f);
+      if (t == dtype::f32)
+        std::memcpy(dst + 4 * i, &v, 4);
+      else if (t == dtype::f16)
+        quant::store_f16(dst + 2 * i, v);
+      else {
+        const std::uint16_t b = quant::f32_to_bf16(v);
+        std::memcpy(dst + 2 * i, &b, 2);
+      }
+    }
+    return;
+  }
+  for (std::size_t i = 0; i + 8 <= bytes; i += 8) {
+    const std::uint64_t r = mix(s);
+    std::memcpy(dst + i, &r, 8);
+  }
+  for (std::size_t i = bytes / 8 * 8; i < bytes; ++i) dst[i] = static_cast<std::uint8_t>(mix(s));
+  const auto tr = *flipside::traits_of(t);
+  const auto offs = scale_offsets(t);
+  for (std::size_t b = 0; b < bytes / tr.block_bytes; ++b)
+    for (std::size_t o : offs) quant::store_f16(dst + b * tr.block_bytes + o, 1e-3f);
+}
+
+// ---- GEMV ---------------------------------------------------------------------------------
+
+// Qwen2.5-0.5B's ffn_down shape: 896 rows of 4864 (a multiple of 256, so every type fits).
+constexpr std::size_t gemv_rows = 896, gemv_cols = 4864;
+
+// A ring of matrices of one type, ≥ 256 MB in all for f32 and ≥ 96 MB otherwise (well beyond the
+// last-level cache, as a model's weights are during decode).
+struct ring {
+  dtype type = dtype::f32;
+  std::vector<std::uint8_t> bytes;
+  std::size_t matrix_bytes = 0, count = 0;
+};
+ring& ring_of(dtype t) {
+  static ring r;
+  if (r.bytes.empty() || r.type != t) {
+    r.type = t;
+    r.matrix_bytes = gemv_rows * quant::row_bytes(t, gemv_cols);
+    const std::size_t target = (t == dtype::f32 ? 256u : 96u) << 20;
+    r.count = (target + r.matrix_bytes - 1) / r.matrix_bytes;
+    r.bytes.assign(r.count * r.matrix_bytes, 0);
+    fill_weights(t, r.bytes.data(), gemv_rows * r.count, gemv_cols, 42);
+  }
+  return r;
+}
+
+template <class Strategy>
+double time_gemv(dtype t, int threads, std::size_t calls) {
+  ring& r = ring_of(t);
+  std::vector<float> x(gemv_cols, 0.5f), y(gemv_rows);
+  for (std::size_t i = 0; i < gemv_cols; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  const auto t0 = clock_type::now();
+  for (std::size_t i = 0; i < calls; ++i)
+    quant::gemv<Strategy>(t, r.bytes.data() + (i % r.count) * r.matrix_bytes, x.data(), y.data(),
+                          gemv_rows, gemv_cols, &pool(threads));
+  benchmark::DoNotOptimize(y.data());
+  return seconds_since(t0) / static_cast<double>(calls);
+}
+
+double f32_gemv_seconds(int threads) {
+  static std::map<int, double> cache;
+  auto it = cache.find(threads);
+  if (it != cache.end()) return it->second;
+  double best = 1e9;
+  for (int rep = 0; rep < 3; ++rep)
+    best = std::min(best, time_gemv<quant::exact_dequant>(dtype::f32, threads, 200));
+  return cache[threads] = best;
+}
+
+template <class Strategy>
+void BM_gemv(benchmark::State& st, dtype t) {
+  const int threads = static_cast<int>(st.range(0));
+  const double base = f32_gemv_seconds(threads);
+  ring& r = ring_of(t);
+  std::vector<float> x(gemv_cols), y(gemv_rows);
+  for (std::size_t i = 0; i < gemv_cols; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  std::size_t i = 0;
+  for (auto _ : st) {
+    quant::gemv<Strategy>(t, r.bytes.data() + (i++ % r.count) * r.matrix_bytes, x.data(), y.data(),
+                          gemv_rows, gemv_cols, &pool(threads));
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * r.matrix_bytes));
+  st.counters["GB_s"] = benchmark::Counter(
+      static_cast<double>(st.iterations() * r.matrix_bytes) / 1e9, benchmark::Counter::kIsRate);
+  st.counters["bw_frac"] = benchmark::Counter(
+      static_cast<double>(st.iterations() * r.matrix_bytes) / ceiling().bw[threads],
+      benchmark::Counter::kIsRate);
+  // f32 GEMV seconds per call ÷ this type's seconds per call.
+  st.counters["x_f32"] =
+      benchmark::Counter(static_cast<double>(st.iterations()) * base, benchmark::Counter::kIsRate);
+}
+
+// Prefill-shaped product: Y[64][896] = X[64][4864] · Wᵀ, weights in cache (compute-bound).
+template <class Strategy>
+void BM_gemm(benchmark::State& st, dtype t) {
+  const int threads = static_cast<int>(st.range(0));
+  constexpr std::size_t M = 64;
+  ring& r = ring_of(t);
+  std::vector<float> x(M * gemv_cols), y(M * gemv_rows);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  for (auto _ : st) {
+    quant::gemm<Strategy>(t, r.bytes.data(), x.data(), y.data(), M, gemv_rows, gemv_cols,
+                          &pool(threads));
+    benchmark::DoNotOptimize(y.data());
+  }
+  const double flops = 2.0 * M * gemv_rows * gemv_cols * static_cast<double>(st.iterations());
+  st.counters["GFLOP_s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  st.counters["peak_frac"] =
+      benchmark::Counter(flops / ceiling().peak[threads], benchmark::Counter::kIsRate);
+}
+
+// ---- whole models -------------------------------------------------------------------------
+
+// llama.cpp's choice of type for one matrix of a "mix" (llama_model_quantize, simplified): rows
+// whose length is not a multiple of 256 fall back from K-quants (Q4_K → Q5_0, Q6_K → Q8_0);
+// Q4_K_M gives attn_v and ffn_down of "more bits" layers Q6_K and the embedding/output Q6_K.
+dtype mix_type(const std::string& mixname, flipside::tensor_role role, std::int64_t layer,
+               std::int64_t n_layers, std::int64_t cols) {
+  using R = flipside::tensor_role;
+  const bool k_ok = cols % 256 == 0;
+  auto k_or = [&](dtype k, dtype fallback) { return k_ok ? k : fallback; };
+  const bool embd = role == R::token_embd || role == R::output;
+  if (mixname == "q8_0") return dtype::q8_0;
+  if (mixname == "q4_0") return embd ? k_or(dtype::q6_k, dtype::q8_0) : dtype::q4_0;
+  if (mixname == "q6_k") return k_or(dtype::q6_k, dtype::q8_0);
+  // q4_k_m
+  const bool more_bits =
+      layer < n_layers / 8 || layer >= 7 * n_layers / 8 || (layer - n_layers / 8) % 3 == 2;
+  if (embd) return k_or(dtype::q6_k, dtype::q8_0);
+  if ((role == R::attn_v || role == R::ffn_down) && more_bits)
+    return k_or(dtype::q6_k, dtype::q8_0);
+  return k_or(dtype::q4_k, dtype::q5_0);
+}
+
+std::uint32_t file_type_of(const std::string& mixname) {
+  if (mixname == "q8_0") return 7;
+  if (mixname == "q4_0") return 2;
+  if (mixname == "q6_k") return 18;
+  return 15;  // LLAMA_FTYPE_MOSTLY_Q4_K_M
+}
+
+std::filesystem::path synthetic_model(const flipside::model_config& c, const std::string& mixname) {
+  const auto dir = std::filesystem::temp_directory_path() / "flipside-bench-quant";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / (c.name + "-" + mixname + ".gguf");
+  if (std::filesystem::exists(path)) return path;
+  flipside::gguf_writer w;
+  flipside::set_gguf_metadata(w, c, dtype::f32);
+  w.set("general.file_type", file_type_of(mixname));
+  std::uint64_t seed = 1;
+  for (const flipside::planned_tensor& p : flipside::tensor_plan(c)) {
+    const std::string name = flipside::gguf_tensor_name(p.role, p.layer);
+    if (!p.matrix()) {
+      const std::size_t n = static_cast<std::size_t>(p.shape[0]);
+      std::vector<float> v(n, 1.0f);
+      if (name.find("bias") != std::string::npos) std::fill(v.begin(), v.end(), 0.01f);
+      w.add_tensor(name, dtype::f32, p.shape, flipside::detail::to_bytes(v, dtype::f32));
+      continue;
+    }
+    const dtype t = mix_type(mixname, p.role, p.layer, c.n_layers, p.shape[1]);
+    const auto rows = static_cast<std::size_t>(p.shape[0]),
+               cols = static_cast<std::size_t>(p.shape[1]);
+    std::vector<std::byte> bytes(rows * quant::row_bytes(t, cols));
+    fill_weights(t, reinterpret_cast<std::uint8_t*>(bytes.data()), rows, cols, ++seed);
+    w.add_tensor(name, t, p.shape, std::move(bytes));
+  }
+  w.write(path);
+  return path;
+}
+
+// Matrix FLOPs per token (2 per weight of every layer matrix; the output projection runs for the
+// last position only during prefill, so it is left out of prefill's count).
+double layer_flops_per_token(const flipside::model_weights& w) {
+  double n = 0;
+  for (const auto& l : w.layers)
+    for (const flipside::matrix_weight* m : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down})
+      if (*m) n += 2.0 * static_cast<double>(m->rows) * static_cast<double>(m->cols);
+  return n;
+}
+
+void BM_model(benchmark::State& st, flipside::model_config (*cfg)(), std::string mixname) {
+  const int threads = static_cast<int>(st.range(0));
+  const auto path = synthetic_model(cfg(), mixname);
+  const flipside::model m = flipside::model::load(path);
+  std::vector<std::int32_t> prompt(512);
+  for (std::size_t i = 0; i < prompt.size(); ++i)
+    prompt[i] = static_cast<std::int32_t>((i * 7919) % 1000 + 10);
+  constexpr std::size_t decode_steps = 16;
+  double prefill_s = 0, decode_s = 0;
+  for (auto _ : st) {
+    auto cache = m.new_cache(prompt.size() + decode_steps + 1);
+    auto t0 = clock_type::now();
+    m.forward(cache, prompt, flipside::output_rows::last, {true, &pool(threads)});
+    prefill_s += seconds_since(t0);
+    std::vector<std::int32_t> step = {11};
+    t0 = clock_type::now();
+    for (std::size_t i = 0; i < decode_steps; ++i)
+      m.forward(cache, step, flipside::output_rows::last, {true, &pool(threads)});
+    decode_s += seconds_since(t0);
+  }
+  const double n = static_cast<double>(st.iterations());
+  const double prefill_tps = n * 512 / prefill_s, decode_tps = n * decode_steps / decode_s;
+  const double bytes = static_cast<double>(m.weights().matrix_bytes());
+  st.counters["prefill_tok_s"] = prefill_tps;
+  st.counters["decode_tok_s"] = decode_tps;
+  st.counters["weight_MB"] = bytes / 1e6;
+  st.counters["decode_frac"] = decode_tps / (ceiling().bw[threads] / bytes);
+  st.counters["prefill_frac"] =
+      prefill_tps * layer_flops_per_token(m.weights()) / ceiling().peak[threads];
+}
+
+void register_all() {
+  const dtype types[] = {dtype::f16,  dtype::bf16, dtype::q8_0,   dtype::q4_0,  dtype::q4_1,
+                         dtype::q5_0, dtype::q5_1, dtype::q2_k,   dtype::q3_k,  dtype::q4_k,
+                         dtype::q5_k, dtype::q6_k, dtype::iq4_nl, dtype::iq4_xs};
+  benchmark::RegisterBenchmark("gemv/f32", BM_gemv<quant::exact_dequant>, dtype::f32)
+      ->Arg(1)
+      ->Arg(2)
+      ->UseRealTime();
+  for (dtype t : types) {
+    const std::string n = flipside::dtype_name(t);
+    if (quant::has_integer_dot(t))
+      benchmark::RegisterBenchmark(("gemv/" + n + "/q8_act").c_str(),
+                                   BM_gemv<quant::q8_activations>, t)
+          ->Arg(1)
+          ->Arg(2)
+          ->UseRealTime();
+    benchmark::RegisterBenchmark(("gemv/" + n + "/exact").c_str(), BM_gemv<quant::exact_dequant>, t)
+        ->Arg(1)
+        ->Arg(2)
+        ->UseRealTime();
+  }
+  for (dtype t :
+       {dtype::f32, dtype::f16, dtype::q8_0, dtype::q4_0, dtype::q5_0, dtype::q4_k, dtype::q6_k}) {
+    const std::string n = flipside::dtype_name(t);
+    if (quant::has_integer_dot(t))
+      benchmark::RegisterBenchmark(("gemm64/" + n + "/q8_act").c_str(),
+                                   BM_gemm<quant::q8_activations>, t)
+          ->Arg(1)
+          ->Arg(2)
+          ->UseRealTime();
+    benchmark::RegisterBenchmark(("gemm64/" + n + "/exact").c_str(), BM_gemm<quant::exact_dequant>,
+                                 t)
+        ->Arg(1)
+        ->Arg(2)
+        ->UseRealTime();
+  }
+  for (const char* mixname : {"q8_0", "q4_0", "q4_k_m", "q6_k"}) {
+    benchmark::RegisterBenchmark((std::string("model/smollm2-135m/") + mixname).c_str(), BM_model,
+                                 &flipside::smollm2_135m_config, std::string(mixname))
+        ->Arg(1)
+        ->Arg(2)
+        ->Iterations(1)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark((std::string("model/qwen2.5-0.5b/") + mixname).c_str(), BM_model,
+                                 &flipside::qwen25_05b_config, std::string(mixname))
+        ->Arg(1)
+        ->Arg(2)
+        ->Iterations(1)
+        ->UseRealTime();
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  register_all();
+  const ceilings& c = ceiling();
+  benchmark::AddCustomContext("read_bw_GB_s_1t", std::to_string(c.bw[1] / 1e9));
+  benchmark::AddCustomContext("read_bw_GB_s_2t", std::to_string(c.bw[2] / 1e9));
+  benchmark::AddCustomContext("fma_peak_GFLOP_s_1t", std::to_string(c.peak[1] / 1e9));
+  benchmark::AddCustomContext("fma_peak_GFLOP_s_2t", std::to_string(c.peak[2] / 1e9));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
