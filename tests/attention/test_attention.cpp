@@ -3,6 +3,7 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 #include <catch2/catch.hpp>
 
@@ -27,20 +28,23 @@ std::string describe(const attention_shape& s, const attention_params& p, const 
 
 // A random shape from the grid of issue 2 §4, bounded in cost so the whole suite stays fast (the
 // double reference costs ~T·L·H·D); T = 513 therefore only comes with small H·D.
+// Case i takes the query count and mask kind from i, so every combination of the two appears in
+// each run of 20 consecutive cases; the rest of the shape is random.
 template <class E>
-problem<E> random_problem(rng& g) {
+problem<E> random_problem(test_rng& g, int i) {
+  static constexpr std::size_t query_counts[] = {1, 3, 17, 64, 513};
   for (;;) {
     problem<E> pb;
     auto& s = pb.shape;
-    s.n_queries = g.pick<std::size_t>({1, 3, 17, 64, 513});
+    s.n_queries = query_counts[i % 5];
     s.head_dim = g.pick<std::size_t>({8, 24, 40, 64, 80, 96, 128, 256});
     const std::size_t ratio = g.pick<std::size_t>({1, 2, 4, 8});
     s.n_kv_heads = g.pick<std::size_t>({1, 2});
     s.n_heads = ratio * s.n_kv_heads;
-    pb.mask.kind = static_cast<mask_kind>(g.below(4));
-    if (pb.mask.kind == mask_kind::window) pb.mask.window = g.pick<std::size_t>({1, 5, 16, 100});
+    pb.mask.kind = static_cast<mask_kind>((i / 5) % 4);
+    if (pb.mask.kind == mask_kind::window) pb.mask.window = 5;
     if (pb.mask.kind == mask_kind::runtime_window)
-      pb.mask.window = g.pick<std::size_t>({0, 3, 16, 64});
+      pb.mask.window = g.pick<std::size_t>({0, 1, 3, 16, 64, 100});
     // Prefill from position 0, or a continuation after a cached prefix (decode when T = 1).
     pb.params.position = g.below(2) ? 0 : g.below(100);
     s.n_keys = pb.params.position + s.n_queries;
@@ -60,17 +64,20 @@ problem<E> random_problem(rng& g) {
 
 template <class Arch, class E>
 void check_random_cases(std::uint64_t seed, int n_cases) {
-  rng g(seed);
-  std::size_t seen_t[5] = {}, seen_masks[4] = {};
+  test_rng g(seed);
   for (int i = 0; i < n_cases; ++i) {
-    const problem<E> pb = random_problem<E>(g);
+    const problem<E> pb = random_problem<E>(g, i);
     INFO("case " << i << ": " << describe(pb.shape, pb.params, pb.mask));
     const auto ref = reference_attention(pb);
     const auto online64 = run_attention<online<64>, Arch>(pb);
-    const auto online7 = run_attention<online<7>, Arch>(pb);  // tiles not a multiple of lanes
     const auto twopass = run_attention<two_pass, Arch>(pb);
     REQUIRE(max_relative_error(online64, pb.shape, ref) <= f32_tolerance);
-    REQUIRE(max_relative_error(online7, pb.shape, ref) <= f32_tolerance);
+    // Tiles that are not a multiple of the lanes, with f32 KV only (the tile loop does not depend
+    // on the KV type, and each instantiation costs build time on every arch).
+    if constexpr (std::is_same_v<E, float>) {
+      const auto online7 = run_attention<online<7>, Arch>(pb);
+      REQUIRE(max_relative_error(online7, pb.shape, ref) <= f32_tolerance);
+    }
     REQUIRE(max_relative_error(twopass, pb.shape, ref) <= f32_tolerance);
     // online ≡ two_pass: the same numbers up to rounding of the rescaling.
     std::vector<double> tp(twopass.size());
@@ -82,16 +89,7 @@ void check_random_cases(std::uint64_t seed, int n_cases) {
     for (std::size_t t = 0; t < pb.shape.n_queries; ++t)
       for (std::size_t c = pb.shape.n_heads * pb.shape.head_dim; c < pb.shape.out_row(); ++c)
         REQUIRE(std::isnan(online64[t * pb.shape.out_row() + c]));
-    const std::size_t ti = pb.shape.n_queries == 1    ? 0
-                           : pb.shape.n_queries == 3  ? 1
-                           : pb.shape.n_queries == 17 ? 2
-                           : pb.shape.n_queries == 64 ? 3
-                                                      : 4;
-    ++seen_t[ti];
-    ++seen_masks[int(pb.mask.kind)];
   }
-  for (auto n : seen_t) CHECK(n > 0);
-  for (auto n : seen_masks) CHECK(n > 0);
 }
 
 }  // namespace
@@ -117,7 +115,7 @@ TEMPLATE_LIST_TEST_CASE("attention with f16 and bf16 KV matches a double referen
 
 TEMPLATE_LIST_TEST_CASE("large logits stay finite and accurate (max subtraction)", "[attention]",
                         simd::compiled_archs) {
-  rng g(7);
+  test_rng g(7);
   problem<float> pb;
   pb.shape.n_queries = 33;
   pb.shape.n_keys = 33;
@@ -135,7 +133,7 @@ TEMPLATE_LIST_TEST_CASE("large logits stay finite and accurate (max subtraction)
 }
 
 TEST_CASE("sliding window equals full attention over the window's keys") {
-  rng g(11);
+  test_rng g(11);
   problem<float> pb;
   auto& s = pb.shape;
   s.n_queries = 40;
@@ -174,7 +172,7 @@ TEST_CASE("sliding window equals full attention over the window's keys") {
 
 TEMPLATE_TEST_CASE("results are bitwise identical for any thread count", "[attention]", online<64>,
                    two_pass) {
-  rng g(3);
+  test_rng g(3);
   for (std::size_t T : {1, 64, 129}) {
     problem<float> pb;
     pb.shape.n_queries = T;
@@ -243,7 +241,7 @@ TEST_CASE("attention rejects inconsistent shapes") {
 }
 
 TEST_CASE("the xtensor overload equals the raw-pointer one and the library reference") {
-  rng g(5);
+  test_rng g(5);
   xt::xtensor<float, 3> q = xt::zeros<float>({9, 6, 20});
   xt::xtensor<float, 3> k = xt::zeros<float>({12, 3, 20});
   xt::xtensor<float, 3> v = xt::zeros<float>({12, 3, 20});

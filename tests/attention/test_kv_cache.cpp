@@ -15,7 +15,7 @@ namespace {
 template <class E>
 void check_decode_equals_prefill() {
   const std::size_t T = 70, H = 8, KV = 2, D = 40, row = KV * D, qrow = H * D;
-  rng g(21);
+  test_rng g(21);
   std::vector<float> q(T * qrow), k(T * row), v(T * row);
   for (auto& x : q) x = g.uniform();
   for (auto& x : k) x = g.uniform();
@@ -63,7 +63,7 @@ TEST_CASE("decode against a kv_cache equals the matching row of a full prefill")
 TEST_CASE("truncate keeps a shared prefix: suffixes after truncation equal fresh runs") {
   const std::size_t H = 4, KV = 1, D = 64, row = KV * D, qrow = H * D;
   const std::size_t prefix = 30, suffix = 9;
-  rng g(8);
+  test_rng g(8);
   auto random_rows = [&](std::size_t n, std::size_t w) {
     std::vector<float> x(n * w);
     for (auto& e : x) e = g.uniform();
@@ -155,7 +155,7 @@ TEST_CASE("f16 and bf16 conversions: exact widening, round-to-nearest-even narro
     if (!std::isnan(fb)) REQUIRE(detail::from_f32<bf16_t>(fb).bits == bits);
   }
   // Narrowing picks the nearest value, ties to even.
-  rng g(99);
+  test_rng g(99);
   for (int i = 0; i < 20000; ++i) {
     const float x = std::ldexp(g.uniform(), int(g.below(40)) - 26);
     const float h = detail::to_f32(detail::from_f32<f16_t>(x));

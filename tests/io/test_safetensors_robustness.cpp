@@ -24,7 +24,7 @@ std::string st(const std::string& header, std::size_t data_bytes = 64) {
   return b + header + std::string(data_bytes, '\0');
 }
 
-std::string expect_rejected(const std::string& bytes) {
+std::string expect_safetensors_rejected(const std::string& bytes) {
   std::string msg;
   auto copy = exact_copy(bytes.data(), bytes.size());
   CHECK(try_parse<safetensors_file>(copy.get(), bytes.size(), &msg) == outcome::rejected);
@@ -87,62 +87,71 @@ TEST_CASE("safetensors robustness: hostile headers give errors naming the field"
   auto one = [](const std::string& entry, std::size_t data = 64) {
     return st("{\"t\":" + entry + "}", data);
   };
-  CHECK_THAT(expect_rejected(""), Contains("header length"));
-  CHECK_THAT(expect_rejected(std::string(8, '\xff')), Contains("header length"));
-  CHECK_THAT(expect_rejected(st("{}").substr(0, 9)), Contains("header length"));
+  CHECK_THAT(expect_safetensors_rejected(""), Contains("header length"));
+  CHECK_THAT(expect_safetensors_rejected(std::string(8, '\xff')), Contains("header length"));
+  CHECK_THAT(expect_safetensors_rejected(st("{}").substr(0, 9)), Contains("header length"));
   CHECK(try_parse<safetensors_file>(st("{}").data(), st("{}").size()) == outcome::loaded);
-  CHECK_THAT(expect_rejected(st("{\"t\":")), Contains("header") && Contains("JSON"));
-  CHECK_THAT(expect_rejected(st("[1,2]")), Contains("not a JSON object"));
-  CHECK_THAT(expect_rejected(one("7")), Contains("tensor 't' entry"));
-  CHECK_THAT(expect_rejected(one(R"({"shape":[1],"data_offsets":[0,4]})")),
+  CHECK_THAT(expect_safetensors_rejected(st("{\"t\":")), Contains("header") && Contains("JSON"));
+  CHECK_THAT(expect_safetensors_rejected(st("[1,2]")), Contains("not a JSON object"));
+  CHECK_THAT(expect_safetensors_rejected(one("7")), Contains("tensor 't' entry"));
+  CHECK_THAT(expect_safetensors_rejected(one(R"({"shape":[1],"data_offsets":[0,4]})")),
              Contains("tensor 't' dtype"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F33","shape":[1],"data_offsets":[0,4]})")),
-             Contains("unknown dtype 'F33'"));
+  CHECK_THAT(
+      expect_safetensors_rejected(one(R"({"dtype":"F33","shape":[1],"data_offsets":[0,4]})")),
+      Contains("unknown dtype 'F33'"));
   std::string msg;
   const auto u32 = one(R"({"dtype":"U32","shape":[1],"data_offsets":[0,4]})");
   CHECK_THROWS_AS(safetensors_file::from_memory(u32.data(), u32.size(), "m"),
                   flipside::unsupported_error);
   CHECK_THROWS_WITH(safetensors_file::from_memory(u32.data(), u32.size(), "m"),
                     Contains("'t'") && Contains("U32"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","data_offsets":[0,4]})")),
+  CHECK_THAT(expect_safetensors_rejected(one(R"({"dtype":"F32","data_offsets":[0,4]})")),
              Contains("tensor 't' shape"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","shape":[-1],"data_offsets":[0,4]})")),
-             Contains("tensor 't' shape"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","shape":[1.5],"data_offsets":[0,4]})")),
-             Contains("tensor 't' shape"));
-  CHECK_THAT(expect_rejected(
+  CHECK_THAT(
+      expect_safetensors_rejected(one(R"({"dtype":"F32","shape":[-1],"data_offsets":[0,4]})")),
+      Contains("tensor 't' shape"));
+  CHECK_THAT(
+      expect_safetensors_rejected(one(R"({"dtype":"F32","shape":[1.5],"data_offsets":[0,4]})")),
+      Contains("tensor 't' shape"));
+  CHECK_THAT(expect_safetensors_rejected(
                  one(R"({"dtype":"F32","shape":[4611686018427387904,8],"data_offsets":[0,4]})")),
              Contains("overflow"));
   CHECK_THAT(
-      expect_rejected(one(
+      expect_safetensors_rejected(one(
           R"({"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]})")),
       Contains("16 dimensions"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","shape":[1]})")),
+  CHECK_THAT(expect_safetensors_rejected(one(R"({"dtype":"F32","shape":[1]})")),
              Contains("tensor 't' data_offsets"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4,8]})")),
-             Contains("data_offsets"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","shape":[1],"data_offsets":[8,4]})")),
-             Contains("data_offsets"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","shape":[1],"data_offsets":[64,68]})")),
-             Contains("not inside the data section"));
   CHECK_THAT(
-      expect_rejected(one(
+      expect_safetensors_rejected(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4,8]})")),
+      Contains("data_offsets"));
+  CHECK_THAT(
+      expect_safetensors_rejected(one(R"({"dtype":"F32","shape":[1],"data_offsets":[8,4]})")),
+      Contains("data_offsets"));
+  CHECK_THAT(
+      expect_safetensors_rejected(one(R"({"dtype":"F32","shape":[1],"data_offsets":[64,68]})")),
+      Contains("not inside the data section"));
+  CHECK_THAT(
+      expect_safetensors_rejected(one(
           R"({"dtype":"F32","shape":[1],"data_offsets":[18446744073709551612,18446744073709551615]})")),
       Contains("data_offsets"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,4]})")),
-             Contains("holds 4 bytes but shape and dtype need 8"));
-  CHECK_THAT(expect_rejected(one(R"({"dtype":"F32","shape":[1],"data_offsets":[-4,0]})")),
-             Contains("data_offsets"));
   CHECK_THAT(
-      expect_rejected(st(
+      expect_safetensors_rejected(one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,4]})")),
+      Contains("holds 4 bytes but shape and dtype need 8"));
+  CHECK_THAT(
+      expect_safetensors_rejected(one(R"({"dtype":"F32","shape":[1],"data_offsets":[-4,0]})")),
+      Contains("data_offsets"));
+  CHECK_THAT(
+      expect_safetensors_rejected(st(
           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})")),
       Contains("overlaps"));
   CHECK_THAT(
-      expect_rejected(st(
+      expect_safetensors_rejected(st(
           R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})")),
       Contains("duplicate"));
-  CHECK_THAT(expect_rejected(st(R"({"__metadata__":{"k":1}})")), Contains("__metadata__['k']"));
-  CHECK_THAT(expect_rejected(st(R"({"__metadata__":[]})")), Contains("__metadata__"));
+  CHECK_THAT(expect_safetensors_rejected(st(R"({"__metadata__":{"k":1}})")),
+             Contains("__metadata__['k']"));
+  CHECK_THAT(expect_safetensors_rejected(st(R"({"__metadata__":[]})")), Contains("__metadata__"));
   // Unaligned but in-bounds tensors are fine (views are byte pointers).
   const auto odd = st(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[3,7]}})", 7);
   CHECK(try_parse<safetensors_file>(odd.data(), odd.size()) == outcome::loaded);

@@ -11,7 +11,7 @@ using namespace flipside_test;
 
 namespace {
 
-const std::size_t awkward_n[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257, 1000, 4099};
+const std::size_t awkward_rows[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257, 1000, 4099};
 constexpr float inf = std::numeric_limits<float>::infinity();
 
 double ref_logsumexp(const std::vector<float>& x) {
@@ -29,7 +29,7 @@ TEMPLATE_LIST_TEST_CASE("softmax, log_softmax and logsumexp are stable and accur
                         "[simd][softmax]", simd::compiled_archs) {
   using Arch = TestType;
   rng r(11);
-  for (std::size_t n : awkward_n)
+  for (std::size_t n : awkward_rows)
     for (float offset : {0.0f, 1000.0f, -5000.0f}) {  // huge offsets: exp would overflow naively
       clear_paths();
       auto x = r.vec(n, -30.0f, 30.0f);
@@ -93,7 +93,7 @@ TEMPLATE_LIST_TEST_CASE("rmsnorm, rmsnorm_plus_one and layernorm match double re
   rng r(12);
   auto run = [&](auto tag) {
     using T = decltype(tag);
-    for (std::size_t n : awkward_n) {
+    for (std::size_t n : awkward_rows) {
       clear_paths();
       auto x = r.vec(n, -3.0f, 3.0f);
       for (auto& v : x) v += 5.0f;  // a large mean: layernorm must not cancel
@@ -150,7 +150,7 @@ TEMPLATE_LIST_TEST_CASE("silu, gelu (tanh, erf) and the gated forms match double
            (1 + std::tanh(std::sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
   };
   auto gelu_e = [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); };
-  for (std::size_t n : awkward_n) {
+  for (std::size_t n : awkward_rows) {
     clear_paths();
     auto x = r.vec(n, -12.0f, 12.0f);
     x[0] = 0.0f;
