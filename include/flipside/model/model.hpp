@@ -73,22 +73,47 @@ class model {
         src.hf_prefix = "model.";
       impl->state.weights = bind_weights(impl->state.config, src);
     } else if (gguf_file::has_magic(path)) {
-      impl->format = model_format::gguf;
       impl->gguf = std::make_unique<gguf_file>(gguf_file::open(path));
-      const gguf_file& g = *impl->gguf;
-      if (auto type = g.get_string("general.type"); type && *type != "model")
-        throw unsupported_error(path.string() + ": general.type: a '" + *type +
-                                "' file is not a model");
-      impl->state.config = gguf_model_config(g);
-      weight_source src;
-      src.quant = quant;
-      src.file = path.string();
-      src.find = [&g](const std::string& n) { return g.find_tensor(n); };
-      impl->state.weights = bind_weights(impl->state.config, src);
+      bind_gguf(*impl, quant);
     } else {
       throw format_error(path.string(), "file",
                          "neither a GGUF file nor a Hugging Face model directory");
     }
+    return finish_load(std::move(impl));
+  }
+
+  // A GGUF image held in memory (a model the program builds itself, such as the built-in demo
+  // models): parsed in place, not copied; the model keeps `image` alive. `name` stands for the
+  // path in messages and in path().
+  static model from_gguf_memory(std::shared_ptr<const std::vector<std::byte>> image,
+                                std::string name, quant_matmul quant = quant_matmul::integer) {
+    if (!image) throw argument_error("model::from_gguf_memory: no image");
+    auto impl = std::make_shared<impl_t>();
+    impl->path = std::move(name);
+    impl->memory = image;
+    impl->gguf = std::make_unique<gguf_file>(
+        gguf_file::from_memory(image->data(), image->size(), impl->path));
+    bind_gguf(*impl, quant);
+    return finish_load(std::move(impl));
+  }
+
+ private:
+  struct impl_t;
+
+  static void bind_gguf(impl_t& impl, quant_matmul quant) {
+    impl.format = model_format::gguf;
+    const gguf_file& g = *impl.gguf;
+    if (auto type = g.get_string("general.type"); type && *type != "model")
+      throw unsupported_error(impl.path + ": general.type: a '" + *type + "' file is not a model");
+    impl.state.config = gguf_model_config(g);
+    weight_source src;
+    src.quant = quant;
+    src.file = impl.path;
+    src.find = [&g](const std::string& n) { return g.find_tensor(n); };
+    impl.state.weights = bind_weights(impl.state.config, src);
+  }
+
+  static model finish_load(std::shared_ptr<impl_t> impl) {
     check_supported(impl->state.config, impl->path);
     model_state& s = impl->state;
     if (s.config.positions == position_kind::rope) {
@@ -103,6 +128,7 @@ class model {
     return model(std::move(impl));
   }
 
+ public:
   const model_config& config() const noexcept { return impl_->state.config; }
   const model_weights& weights() const noexcept { return impl_->state.weights; }
   const model_state& state() const noexcept { return impl_->state; }
@@ -188,6 +214,7 @@ class model {
     model_format format = model_format::gguf;
     std::unique_ptr<gguf_file> gguf;
     std::unique_ptr<safetensors_file> safetensors;
+    std::shared_ptr<const void> memory;  // from_gguf_memory: the image the gguf_file reads
     model_state state;
   };
 
