@@ -6,7 +6,9 @@
 #include <flipside/eval/atomic_file.hpp>
 #include <flipside/eval/cell.hpp>
 #include <flipside/eval/cell_metrics.hpp>
+#include <flipside/eval/cell_runner.hpp>
 #include <flipside/eval/cell_set.hpp>
+#include <flipside/eval/eval_subset.hpp>
 #include <flipside/eval/file_identity.hpp>
 #include <flipside/eval/fingerprint.hpp>
 #include <flipside/eval/grid.hpp>
@@ -18,7 +20,9 @@
 #include <flipside/eval/plot_bars.hpp>
 #include <flipside/eval/plot_frame.hpp>
 #include <flipside/eval/plot_lines.hpp>
+#include <flipside/eval/prefix_tree.hpp>
 #include <flipside/eval/progress.hpp>
+#include <flipside/eval/prompt_evaluator.hpp>
 #include <flipside/eval/report.hpp>
 #include <flipside/eval/report_markdown.hpp>
 #include <flipside/eval/report_plots.hpp>
@@ -26,9 +30,12 @@
 #include <flipside/eval/results_reader.hpp>
 #include <flipside/eval/results_writer.hpp>
 #include <flipside/eval/resume.hpp>
+#include <flipside/eval/run_inputs.hpp>
+#include <flipside/eval/run_settings.hpp>
 #include <flipside/eval/scale_sweep.hpp>
 #include <flipside/eval/shard.hpp>
 #include <flipside/eval/summary_csv.hpp>
 #include <flipside/eval/svg.hpp>
+#include <flipside/eval/sweep.hpp>
 #include <flipside/eval/throughput.hpp>
 #include <flipside/eval/wilson.hpp>

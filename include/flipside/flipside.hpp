@@ -9,6 +9,7 @@
 #include <flipside/attention.hpp>
 #include <flipside/core.hpp>
 #include <flipside/data.hpp>
+#include <flipside/demo.hpp>
 #include <flipside/eval.hpp>
 #include <flipside/io.hpp>
 #include <flipside/model.hpp>

@@ -1,0 +1,119 @@
+// Evaluating one cell of the sweep (cell.hpp): for each chosen eval example, the prompt its
+// label policy, k and seed make (prompt_builder), tokenized as a whole (tokenize_prompt), scored by
+// the prompt evaluator (label-logit or generate mode; optionally with contextual calibration), and
+// one example_record — prediction, renormalised label probabilities, the class a flip-follower
+// would answer.
+//
+// Contextual calibration (Zhao et al. 2021) needs p_cf per exemplar set: the same prompt asked
+// about each content-free input. The content-free prompts share the real prompts' prefix, so they
+// cost a query each; with shared exemplars they are computed once per cell.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <flipside/core/error.hpp>
+#include <flipside/eval/cell.hpp>
+#include <flipside/eval/prompt_evaluator.hpp>
+#include <flipside/eval/run_inputs.hpp>
+#include <flipside/eval/run_settings.hpp>
+#include <flipside/prompt/exemplar_sampler.hpp>
+#include <flipside/prompt/label_policy.hpp>
+#include <flipside/prompt/prompt_builder.hpp>
+#include <flipside/prompt/tokenized_prompt.hpp>
+#include <flipside/scoring/calibration.hpp>
+#include <flipside/scoring/content_free.hpp>
+#include <flipside/scoring/generate.hpp>
+
+namespace flipside {
+
+namespace detail {
+
+template <class Sampling>
+void run_cell_prompts(prompt_evaluator& ev, const tokenizer& tok, const run_task& task,
+                      const cell_key& key, const run_settings& st, cell_result& out,
+                      const std::function<void(std::uint64_t)>& on_tokens) {
+  prompt_config cfg;
+  cfg.tmpl = st.prompt_format();
+  cfg.policy = parse_label_policy(key.policy);
+  cfg.k_per_class = static_cast<std::size_t>(key.k);
+  cfg.seed = key.seed;
+  const prompt_builder<Sampling> build(task.data, st.eval_split, cfg);
+  const auto encode = [&](const std::string& text) {
+    return tok.encode(text, encode_options{true, true});
+  };
+  const std::size_t n_fields = task.data.task.field_names.size();
+  std::map<std::string, contextual_calibration> calibrations;  // by prompt prefix text
+  generate_options gen;
+  gen.max_new_tokens = st.max_new_tokens;
+  gen.stop = "\n";
+  if (const auto eos = tok.eos()) gen.eos = *eos;
+  const auto decode = [&](const std::vector<std::int32_t>& ids) { return tok.decode(ids); };
+
+  for (const std::size_t i : task.eval_indices) {
+    const std::uint64_t before = ev.counters().computed_tokens;
+    const assembled_prompt p = build(i);
+    const tokenized_prompt<std::int32_t> tp = tokenize_prompt(p, encode);
+    example_record r;
+    r.index = static_cast<std::int64_t>(i);
+    r.gold = p.gold;
+    r.flipped = p.num_flipped() > 0 ? p.flipped_target : no_flip;
+    if (key.scoring == scoring_mode::label_logit) {
+      option_scores s = ev.score(tp, p.label_words);
+      if (key.calibrated) {
+        auto it = calibrations.find(p.prefix);
+        if (it == calibrations.end()) {
+          std::vector<option_scores> cf;
+          for (const auto& input : st.content_free)
+            cf.push_back(
+                ev.score(tokenize_prompt(content_free_prompt(p, cfg.tmpl, input, n_fields), encode),
+                         p.label_words));
+          it = calibrations.emplace(p.prefix, contextual_calibration::from_content_free(cf)).first;
+        }
+        s = it->second.apply(std::move(s));
+      }
+      r.predicted = s.predicted;
+      r.probs = s.probs;
+    } else {
+      const generated_answer g = ev.generate(tp, p.label_words, decode, gen);
+      r.predicted = g.label == no_label_match ? out_of_set : g.label;
+      r.output = g.answer;
+    }
+    out.records.push_back(std::move(r));
+    if (on_tokens) on_tokens(ev.counters().computed_tokens - before);
+  }
+}
+
+}  // namespace detail
+
+// The cell's records and timing (key, classes, records, timing; the caller adds the fingerprint
+// and shard tags). `on_tokens(n)` is called after each eval example with the tokens it computed.
+inline cell_result run_cell(prompt_evaluator& ev, const tokenizer& tok, const run_task& task,
+                            const cell_key& key, const run_settings& st,
+                            const std::function<void(std::uint64_t)>& on_tokens = {}) {
+  if (key.calibrated && key.scoring != scoring_mode::label_logit)
+    throw argument_error("contextual calibration applies to label-logit scoring only");
+  if (key.calibrated && st.content_free.empty())
+    throw argument_error("contextual calibration needs at least one content-free input");
+  const auto t0 = std::chrono::steady_clock::now();
+  const evaluator_counters c0 = ev.counters();
+  cell_result out;
+  out.key = key;
+  out.classes = task.data.task.class_names;
+  if (st.sampling == exemplar_sampling::shared)
+    detail::run_cell_prompts<shared_per_seed>(ev, tok, task, key, st, out, on_tokens);
+  else
+    detail::run_cell_prompts<fresh_per_example>(ev, tok, task, key, st, out, on_tokens);
+  const evaluator_counters& c1 = ev.counters();
+  out.timing.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.timing.prompts = c1.prompts - c0.prompts;
+  out.timing.prompt_tokens = c1.prompt_tokens - c0.prompt_tokens;
+  out.timing.computed_tokens = c1.computed_tokens - c0.computed_tokens;
+  return out;
+}
+
+}  // namespace flipside
