@@ -138,3 +138,24 @@ TEST_CASE("demo sweep: generate mode answers the label words and stops at the ne
     for (const auto& rec : c.records) CHECK((rec.output == "Positive" || rec.output == "Negative"));
   }
 }
+
+TEST_CASE("demo sweep: calibrated cells ask three content-free prompts per exemplar set") {
+  for (const auto sampling : {exemplar_sampling::fresh, exemplar_sampling::shared}) {
+    scratch_dir dir("calibrated");
+    sweep_request rq = override_test::small_demo_sweep(dir.path);
+    rq.grid.models = {"demo-context"};
+    rq.grid.policies = {"gold"};
+    rq.grid.ks = {4};
+    rq.grid.seeds = {0};
+    rq.grid.calibrations = {false, true};
+    rq.settings.sampling = sampling;
+    run_sweep(rq);
+    const auto cells = read_results(dir / "results.jsonl").cells;
+    REQUIRE(cells.size() == 2);
+    for (const auto& c : cells) {
+      const std::uint64_t sets = sampling == exemplar_sampling::fresh ? 16 : 1;
+      CHECK(c.timing.prompts == 16 + (c.key.calibrated ? 3 * sets : 0));
+      for (const auto& rec : c.records) CHECK(rec.probs[0] + rec.probs[1] == Approx(1.0));
+    }
+  }
+}

@@ -68,10 +68,15 @@ void run_cell_prompts(prompt_evaluator& ev, const tokenizer& tok, const run_task
         auto it = calibrations.find(p.prefix);
         if (it == calibrations.end()) {
           std::vector<option_scores> cf;
-          for (const auto& input : st.content_free)
-            cf.push_back(
-                ev.score(tokenize_prompt(content_free_prompt(p, cfg.tmpl, input, n_fields), encode),
-                         p.label_words));
+          for (const auto& input : st.content_free) {
+            assembled_prompt q = content_free_prompt(p, cfg.tmpl, input, n_fields);
+            // The query starts with the exemplar separator (assembled_prompt.hpp); keep it when
+            // content_free_prompt re-renders the query without it.
+            const std::string& sep = cfg.tmpl.exemplar_separator;
+            if (!q.prefix.empty() && q.query.compare(0, sep.size(), sep) != 0)
+              q.query = sep + q.query;
+            cf.push_back(ev.score(tokenize_prompt(q, encode), p.label_words));
+          }
           it = calibrations.emplace(p.prefix, contextual_calibration::from_content_free(cf)).first;
         }
         s = it->second.apply(std::move(s));
