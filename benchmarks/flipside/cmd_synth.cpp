@@ -34,7 +34,8 @@ void write_q8_0(const flipside::model_config& cfg, const std::string& out,
   c.validate("synthetic config");
   const architecture_info& arch = architecture_or_throw(c.architecture, "synthetic config");
   gguf_writer w;
-  set_gguf_metadata(w, c, dtype::q8_0);
+  set_gguf_metadata(w, c, dtype::f16);           // the exporter knows float file types only
+  w.set("general.file_type", std::uint32_t{7});  // llama.cpp's LLAMA_FTYPE_MOSTLY_Q8_0
   for (const planned_tensor& p : tensor_plan(c)) {
     if (p.role == tensor_role::rope_freqs)
       throw unsupported_error("synth: rope frequency factors are not written in q8_0 mode");
