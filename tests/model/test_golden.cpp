@@ -43,7 +43,8 @@ void check_against(const model& m, const golden& g) {
 }  // namespace
 
 TEST_CASE("HF directories reproduce transformers' float64 logits and greedy ids") {
-  const std::string name = GENERATE("llama", "llama3", "qwen2", "gpt2");
+  const std::string name =
+      GENERATE("llama", "llama3", "qwen2", "gpt2", "mistral_swa", "phi3", "gemma2");
   FLIPSIDE_SHARED_OR_SKIP(dir, "golden/hf/" + name);
   const golden g = read_golden(dir / "golden.safetensors", "logits_f64", "gen_greedy");
   const model m = model::load(dir);
@@ -52,7 +53,8 @@ TEST_CASE("HF directories reproduce transformers' float64 logits and greedy ids"
 }
 
 TEST_CASE("GGUF files written by flipside from the HF directories give the same results") {
-  const std::string name = GENERATE("llama", "llama3", "qwen2", "gpt2");
+  const std::string name =
+      GENERATE("llama", "llama3", "qwen2", "gpt2", "mistral_swa", "phi3", "gemma2");
   FLIPSIDE_SHARED_OR_SKIP(dir, "golden/hf/" + name);
   const golden g = read_golden(dir / "golden.safetensors", "logits_f64", "gen_greedy");
   temp_dir tmp;

@@ -24,6 +24,8 @@ enum class tensor_role : int {
   output_norm_bias,
   output,
   rope_freqs,
+  rope_factors_long,   // phi3 longrope
+  rope_factors_short,  // phi3 longrope
   // per layer
   attn_norm,
   attn_norm_bias,
@@ -72,6 +74,10 @@ inline std::string_view gguf_base_name(tensor_role r) noexcept {
       return "output.weight";
     case R::rope_freqs:
       return "rope_freqs.weight";
+    case R::rope_factors_long:
+      return "rope_factors_long.weight";
+    case R::rope_factors_short:
+      return "rope_factors_short.weight";
     case R::attn_norm:
       return "attn_norm.weight";
     case R::attn_norm_bias:
@@ -126,7 +132,8 @@ inline std::string_view gguf_base_name(tensor_role r) noexcept {
   return "";
 }
 
-// llama.cpp's GGUF name of a tensor (layer ignored for global tensors).
+// llama.cpp's GGUF name of a tensor (layer ignored for global tensors). phi3's fused [gate; up]
+// rows are its `ffn_up` (shape [2·ffn, hidden]).
 inline std::string gguf_tensor_name(tensor_role r, std::int64_t layer = 0) {
   const std::string_view n = gguf_base_name(r);
   if (!is_layer_role(r)) return std::string(n);
@@ -134,7 +141,12 @@ inline std::string gguf_tensor_name(tensor_role r, std::int64_t layer = 0) {
 }
 
 // How a checkpoint family names its tensors in Hugging Face safetensors.
-enum class hf_naming { llama, gpt2 };
+//  llama: model.layers.N.{self_attn.{q,k,v,o}_proj, mlp.{gate,up,down}_proj, input_layernorm,
+//         post_attention_layernorm (= the pre-MLP norm)}; phi3 fuses qkv_proj and gate_up_proj.
+//  gemma: llama names, but post_attention_layernorm is the norm *after* attention and the MLP has
+//         pre_feedforward_layernorm / post_feedforward_layernorm.
+//  gpt2:  transformer.h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc, mlp.c_proj}.
+enum class hf_naming { llama, gemma, gpt2 };
 
 struct architecture_info {
   std::string_view name;  // GGUF general.architecture; HF model_type
@@ -146,28 +158,41 @@ struct architecture_info {
   bool qkv_bias;          // always present (qwen2, gpt2)
   bool o_bias;            // always present (gpt2)
   bool mlp_bias;          // always present (gpt2)
-  bool qk_norm;           // qwen3
-  bool fused_qkv;         // one attn_qkv tensor instead of attn_q/k/v
+  bool qk_norm;           // qwen3, gemma3
+  bool fused_qkv;         // one attn_qkv tensor instead of attn_q/k/v (gpt2, phi3)
+  bool fused_gate_up;     // one [gate; up] tensor (phi3: HF gate_up_proj, GGUF ffn_up [2F, H])
   bool conv1d;            // HF stores linear weights [in, out] (GPT-2's Conv1D): transpose on load
   bool default_tied;      // transformers' default tie_word_embeddings for this model_type
   rope_layout gguf_rope;  // RoPE layout of this architecture's GGUF Q/K rows
+  // Gemma: embeddings × √hidden, norms after attention and MLP too, and HF RMSNorm weights stored
+  // as w − 1 (scaled by 1 + w; llama.cpp's converter adds the 1, so GGUF norms are plain).
+  bool gemma;
 };
 
-// The table of supported architectures.
-inline const std::array<architecture_info, 4>& architectures() {
-  static const std::array<architecture_info, 4> table = {{
-      // name    naming            norm             activation                 mlp positions
-      {"llama", hf_naming::llama, norm_kind::rms, activation_kind::silu, mlp_kind::gated,
-       position_kind::rope, false, false, false, false, false, false, false,
-       rope_layout::interleaved},
-      {"qwen2", hf_naming::llama, norm_kind::rms, activation_kind::silu, mlp_kind::gated,
-       position_kind::rope, true, false, false, false, false, false, false,
-       rope_layout::half_split},
-      {"qwen3", hf_naming::llama, norm_kind::rms, activation_kind::silu, mlp_kind::gated,
-       position_kind::rope, false, false, false, true, false, false, false,
-       rope_layout::half_split},
-      {"gpt2", hf_naming::gpt2, norm_kind::layer, activation_kind::gelu_tanh, mlp_kind::plain,
-       position_kind::learned, true, true, true, false, true, true, true, rope_layout::half_split},
+// The table of supported architectures (mistral is `llama` with a sliding window, as in
+// llama.cpp; gemma3 is the text model, HF model_type gemma3_text).
+inline const std::array<architecture_info, 7>& architectures() {
+  using N = norm_kind;
+  using A = activation_kind;
+  using M = mlp_kind;
+  using P = position_kind;
+  constexpr auto I = rope_layout::interleaved, S = rope_layout::half_split;
+  static const std::array<architecture_info, 7> table = {{
+      // name   naming  norm  act  mlp  pos  qkvb  ob  mlpb  qkn  fqkv  fgu conv1d tied rope gemma
+      {"llama", hf_naming::llama, N::rms, A::silu, M::gated, P::rope, false, false, false, false,
+       false, false, false, false, I, false},
+      {"qwen2", hf_naming::llama, N::rms, A::silu, M::gated, P::rope, true, false, false, false,
+       false, false, false, false, S, false},
+      {"qwen3", hf_naming::llama, N::rms, A::silu, M::gated, P::rope, false, false, false, true,
+       false, false, false, false, S, false},
+      {"gpt2", hf_naming::gpt2, N::layer, A::gelu_tanh, M::plain, P::learned, true, true, true,
+       false, true, false, true, true, S, false},
+      {"phi3", hf_naming::llama, N::rms, A::silu, M::gated, P::rope, false, false, false, false,
+       true, true, false, false, S, false},
+      {"gemma2", hf_naming::gemma, N::rms, A::gelu_tanh, M::gated, P::rope, false, false, false,
+       false, false, false, false, true, S, true},
+      {"gemma3", hf_naming::gemma, N::rms, A::gelu_tanh, M::gated, P::rope, false, false, false,
+       true, false, false, false, true, S, true},
   }};
   return table;
 }
@@ -200,8 +225,18 @@ inline std::optional<std::string> hf_tensor_name(const architecture_info& arch, 
   const std::string p(prefix);
   const std::string l = std::to_string(layer);
   using R = tensor_role;
-  if (arch.naming == hf_naming::llama) {
+  if (arch.naming != hf_naming::gpt2) {
     const std::string b = p + "layers." + l + ".";
+    if (arch.naming == hf_naming::gemma) switch (r) {
+        case R::post_attn_norm:
+          return b + "post_attention_layernorm.weight";
+        case R::ffn_norm:
+          return b + "pre_feedforward_layernorm.weight";
+        case R::post_ffn_norm:
+          return b + "post_feedforward_layernorm.weight";
+        default:
+          break;
+      }
     switch (r) {
       case R::token_embd:
         return p + "embed_tokens.weight";
@@ -223,6 +258,10 @@ inline std::optional<std::string> hf_tensor_name(const architecture_info& arch, 
         return b + "self_attn.v_proj.weight";
       case R::attn_v_bias:
         return b + "self_attn.v_proj.bias";
+      case R::attn_qkv:
+        return b + "self_attn.qkv_proj.weight";
+      case R::attn_qkv_bias:
+        return b + "self_attn.qkv_proj.bias";
       case R::attn_output:
         return b + "self_attn.o_proj.weight";
       case R::attn_output_bias:
@@ -237,10 +276,10 @@ inline std::optional<std::string> hf_tensor_name(const architecture_info& arch, 
         return b + "mlp.gate_proj.weight";
       case R::ffn_gate_bias:
         return b + "mlp.gate_proj.bias";
-      case R::ffn_up:
-        return b + "mlp.up_proj.weight";
+      case R::ffn_up:  // phi3: the fused [gate; up] rows
+        return b + (arch.fused_gate_up ? "mlp.gate_up_proj.weight" : "mlp.up_proj.weight");
       case R::ffn_up_bias:
-        return b + "mlp.up_proj.bias";
+        return b + (arch.fused_gate_up ? "mlp.gate_up_proj.bias" : "mlp.up_proj.bias");
       case R::ffn_down:
         return b + "mlp.down_proj.weight";
       case R::ffn_down_bias:

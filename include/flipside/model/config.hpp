@@ -28,7 +28,8 @@ enum class position_kind { rope, learned };  // rotary / learned absolute embedd
 // GPT-J layout. The attention scores are the same either way because q and k share the layout.
 enum class rope_layout { half_split, interleaved };
 
-enum class rope_scaling_kind { none, linear, llama3 };
+// longrope: Phi-3.5 / Phi-4-mini (per-frequency short and long factors and a cos/sin multiplier).
+enum class rope_scaling_kind { none, linear, llama3, longrope };
 
 struct rope_config {
   double theta = 10000.0;
@@ -44,6 +45,10 @@ struct rope_config {
   // in `rope_freqs.weight` (llama.cpp's form of llama3 scaling). When non-empty they replace the
   // scaling formula above.
   std::vector<float> freq_factors;
+  // longrope: divisors for contexts within original_max_positions (short) and beyond (long), and
+  // the multiplier of cos and sin, √(1 + ln(max_positions / original) / ln(original)) by default.
+  std::vector<float> short_factors, long_factors;
+  double attention_factor = 1.0;
 };
 
 // What differs between layers (gemma2/3 alternate sliding-window and global layers with
@@ -54,7 +59,7 @@ struct layer_config {
 };
 
 struct model_config {
-  std::string architecture;  // "llama", "qwen2", "qwen3", "gpt2"
+  std::string architecture;  // an architectures() name: "llama", "qwen2", "gemma2", …
   std::string name;          // general.name / _name_or_path when known, for messages
 
   std::int64_t vocab_size = 0;
@@ -80,13 +85,13 @@ struct model_config {
   bool qk_norm = false;   // qwen3, gemma3: per-head RMSNorm of q and k before RoPE
   bool tied_embeddings = false;
 
-  // Reserved for the families of issue 8; the forward pass rejects non-defaults it cannot run.
+  // Gemma.
   double attn_softcap = 0.0;   // gemma2: scores ← c·tanh(scores / c)
   double final_softcap = 0.0;  // gemma2: logits ← c·tanh(logits / c)
   double embed_scale = 1.0;    // gemma: embeddings × √hidden
   bool norm_plus_one = false;  // gemma: RMSNorm scales by (1 + w)
   bool post_norms = false;     // gemma2/3: norms after attention and MLP as well
-  double attn_scale = 0.0;     // 0: 1/√head_dim; gemma2: query_pre_attn_scalar^-½
+  double attn_scale = 0.0;     // 0: 1/√head_dim; gemma: query_pre_attn_scalar^-½
 
   std::vector<layer_config> layers;  // n_layers entries
 
@@ -137,6 +142,22 @@ inline void model_config::validate(const std::string& source) const {
       if (!(f > 0) || !std::isfinite(f)) bad("rope_freqs", "factors must be positive");
     if (rope.scaling != rope_scaling_kind::none && !(rope.factor > 0))
       bad("rope_scaling.factor", "must be positive");
+    if (rope.scaling == rope_scaling_kind::longrope) {
+      for (const auto* v : {&rope.short_factors, &rope.long_factors}) {
+        if (static_cast<std::int64_t>(v->size()) != rope.rotary_dim / 2)
+          bad(v == &rope.short_factors ? "short_factor" : "long_factor",
+              std::to_string(v->size()) +
+                  " factors, expected rotary_dim / 2 = " + std::to_string(rope.rotary_dim / 2));
+        for (float f : *v)
+          if (!(f > 0) || !std::isfinite(f))
+            bad(v == &rope.short_factors ? "short_factor" : "long_factor",
+                "factors must be positive");
+      }
+      if (!(rope.attention_factor > 0) || !std::isfinite(rope.attention_factor))
+        bad("attention_factor", "must be positive");
+      if (rope.original_max_positions <= 0)
+        bad("original_max_position_embeddings", "longrope needs a positive value");
+    }
     if (rope.scaling == rope_scaling_kind::llama3 &&
         (!(rope.low_freq_factor > 0) || !(rope.high_freq_factor > rope.low_freq_factor) ||
          rope.original_max_positions <= 0))
@@ -149,6 +170,13 @@ inline void model_config::validate(const std::string& source) const {
                       std::to_string(n_layers) + " layers");
   for (const auto& l : layers)
     if (l.sliding_window < 0) bad("sliding_window", "must not be negative");
+  if (!(embed_scale > 0) || !std::isfinite(embed_scale)) bad("embed_scale", "must be positive");
+  if (!(attn_scale >= 0) || !std::isfinite(attn_scale))
+    bad("query_pre_attn_scalar", "must be positive");
+  if (!(attn_softcap >= 0) || !std::isfinite(attn_softcap))
+    bad("attn_logit_softcapping", "must be positive or absent");
+  if (!(final_softcap >= 0) || !std::isfinite(final_softcap))
+    bad("final_logit_softcapping", "must be positive or absent");
 }
 
 }  // namespace flipside

@@ -9,9 +9,12 @@
 //   q, k    = rope(qk_norm(q, k), position of each row)     (per head; rope only if rotary)
 //   cache_s ← append k, v rows of sequence s                (each sequence its own cache)
 //   a       = attention(q rows of s, cache_s, position)    causal (or windowed), GQA
-//   x      += a·Woᵀ (+bo)
-//   h       = norm(x);  x += down(act(h·Wgateᵀ) ⊙ h·Wupᵀ)  (gated, llama/qwen)
-//                    or x += down(act(h·Wupᵀ + bu)) + bd   (plain, gpt2)
+//   x      += a·Woᵀ (+bo)                                  (gemma: x += post_norm(a·Woᵀ))
+//   h       = norm(x);  x += down(act(h·Wgateᵀ) ⊙ h·Wupᵀ)  (gated, llama/qwen; gemma: GeGLU and
+//                    or x += down(act(h·Wupᵀ + bu)) + bd   (plain, gpt2)          a post-norm)
+//
+// Gemma's RMSNorms scale by (1 + w) in HF checkpoints (config.norm_plus_one), its embeddings are
+// multiplied by √hidden, and gemma2 soft-caps attention scores and final logits, c·tanh(z / c).
 //
 // and after the last layer the final norm is applied to the requested rows only; logits
 // (h·W_outᵀ) are computed only when asked for — label scoring needs a few rows of W_out, not V.
@@ -22,6 +25,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -83,6 +87,10 @@ struct model_state {
   model_weights weights;
   std::optional<simd::rope_table> rope;        // rotary tables (positions cached up front)
   std::optional<simd::rope_table> rope_local;  // gemma3 local layers
+  // longrope's long factors, for sequences whose cache can hold more than the original context
+  // (llama.cpp likewise chooses by context size; transformers switches when a forward call's
+  // positions pass it).
+  std::optional<simd::rope_table> rope_long;
 };
 
 namespace detail {
@@ -147,18 +155,25 @@ class forward_pass {
     if (opt_.logits) {
       res.logits.assign(res.rows() * res.vocab_size, 0.0f);
       unembed(w_.output, res.hidden.data(), res.rows(), res.logits.data(), H_, res.vocab_size,
-              opt_.pool);
+              opt_.pool, static_cast<float>(c_.final_softcap));
     }
     return res;
   }
 
   // logits[r] = W_out · hidden[r], four rows at a time: the ≤ 4-row GEMM path computes each
   // logit as one dot product, the same arithmetic as matrix_weight::dot_rows, so restricted
-  // (label-row) scoring and full logits agree bitwise.
+  // (label-row) scoring and full logits agree bitwise. softcap > 0: logits ← c·tanh(logits / c).
   static void unembed(const matrix_weight& out, const float* hidden, std::size_t rows,
-                      float* logits, std::size_t H, std::size_t V, thread_pool* pool) {
+                      float* logits, std::size_t H, std::size_t V, thread_pool* pool,
+                      float softcap = 0.0f) {
     for (std::size_t r = 0; r < rows; r += 4)
       out.linear(hidden + r * H, H, logits + r * V, V, std::min<std::size_t>(4, rows - r), pool);
+    if (softcap > 0) soft_cap(logits, rows * V, softcap);
+  }
+
+  // x ← c·tanh(x / c), elementwise (gemma2's final-logit soft-capping).
+  static void soft_cap(float* x, std::size_t n, float c) noexcept {
+    for (std::size_t i = 0; i < n; ++i) x[i] = c * std::tanh(x[i] / c);
   }
 
  private:
@@ -274,9 +289,26 @@ class forward_pass {
   void norm(const float* x, const std::vector<float>& w, const std::vector<float>& b,
             float* y) const {
     if (c_.norm == norm_kind::rms)
-      simd::rmsnorm(x, w.data(), y, H_, static_cast<float>(c_.norm_eps));
+      rms(x, w, y, H_);
     else
       simd::layernorm(x, w.data(), b.data(), y, H_, static_cast<float>(c_.norm_eps));
+  }
+
+  void rms(const float* x, const std::vector<float>& w, float* y, std::size_t n) const {
+    const float eps = static_cast<float>(c_.norm_eps);
+    if (c_.norm_plus_one)
+      simd::rmsnorm_plus_one(x, w.data(), y, n, eps);
+    else
+      simd::rmsnorm(x, w.data(), y, n, eps);
+  }
+
+  // x += post_norm(h) (gemma2/3) or x += h, row by row.
+  void residual(const std::vector<float>& post_norm, std::size_t R) {
+    for_rows(opt_.pool, R, [&](std::size_t r) {
+      float* h = h_.data() + r * H_;
+      if (!post_norm.empty()) rms(h, post_norm, h, H_);
+      simd::axpy(1.0f, h, x_.data() + r * H_, H_);
+    });
   }
 
   // Y[R, n] = X·Wᵀ + bias.
@@ -303,23 +335,32 @@ class forward_pass {
     linear(L.k, L.k_bias, h_.data(), k_.data(), R);
     linear(L.v, L.v_bias, h_.data(), v_.data(), R);
 
-    if (c_.qk_norm) {  // qwen3: RMSNorm over each head's head_dim, weights shared by heads
-      const float eps = static_cast<float>(c_.norm_eps);
+    if (c_.qk_norm) {  // qwen3, gemma3: RMSNorm over each head's head_dim, shared weights
       for_rows(pool, R, [&](std::size_t r) {
         for (std::size_t h = 0; h < nh; ++h) {
           float* q = q_.data() + r * QD_ + h * D_;
-          simd::rmsnorm(q, L.q_norm.data(), q, D_, eps);
+          rms(q, L.q_norm, q, D_);
         }
         for (std::size_t h = 0; h < nkv; ++h) {
           float* k = k_.data() + r * KD_ + h * D_;
-          simd::rmsnorm(k, L.k_norm.data(), k, D_, eps);
+          rms(k, L.k_norm, k, D_);
         }
       });
     }
     if (c_.positions == position_kind::rope) {
       const simd::rope_table& rt = lc.local_rope && m_.rope_local ? *m_.rope_local : *m_.rope;
-      simd::rope_at(rt, q_.data(), R, nh, pos_.data(), pool);
-      simd::rope_at(rt, k_.data(), R, nkv, pos_.data(), pool);
+      if (!m_.rope_long) {
+        simd::rope_at(rt, q_.data(), R, nh, pos_.data(), pool);
+        simd::rope_at(rt, k_.data(), R, nkv, pos_.data(), pool);
+      } else {
+        for (const auto& p : pieces) {
+          const bool long_ctx = batch_[p.seq].cache->capacity() >
+                                static_cast<std::size_t>(c_.rope.original_max_positions);
+          const simd::rope_table& t = long_ctx ? *m_.rope_long : rt;
+          simd::rope_at(t, q_.data() + p.row * QD_, p.n, nh, pos_.data() + p.row, pool);
+          simd::rope_at(t, k_.data() + p.row * KD_, p.n, nkv, pos_.data() + p.row, pool);
+        }
+      }
     }
 
     for (const auto& p : pieces) {
@@ -342,8 +383,7 @@ class forward_pass {
     }
 
     linear(L.o, L.o_bias, a_.data(), h_.data(), R);
-    for_rows(pool, R,
-             [&](std::size_t r) { simd::axpy(1.0f, h_.data() + r * H_, x_.data() + r * H_, H_); });
+    residual(L.post_attn_norm, R);
 
     for_rows(pool, R, [&](std::size_t r) {
       norm(x_.data() + r * H_, L.ffn_norm, L.ffn_norm_bias, h_.data() + r * H_);
@@ -362,8 +402,7 @@ class forward_pass {
       for_rows(pool, R, [&](std::size_t r) { activate(u_.data() + r * F_, F_); });
       linear(L.down, L.down_bias, u_.data(), h_.data(), R);
     }
-    for_rows(pool, R,
-             [&](std::size_t r) { simd::axpy(1.0f, h_.data() + r * H_, x_.data() + r * H_, H_); });
+    residual(L.post_ffn_norm, R);
   }
 
   void activate(float* x, std::size_t n) const {

@@ -7,6 +7,7 @@
 //  - optional biases (llama with attention_bias) are announced by the tensors' presence.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -122,9 +123,53 @@ inline model_config gguf_model_config(const gguf_file& f) {
     }
     if (const tensor_view* rf = f.find_tensor(gguf_tensor_name(tensor_role::rope_freqs)))
       c.rope.freq_factors = detail::read_float_vector(*rf, file);
+    // phi3 longrope: both factor sets as tensors, the cos/sin multiplier as a key.
+    const tensor_view* lf = f.find_tensor(gguf_tensor_name(tensor_role::rope_factors_long));
+    const tensor_view* sf = f.find_tensor(gguf_tensor_name(tensor_role::rope_factors_short));
+    if (lf || sf) {
+      if (!lf || !sf)
+        throw format_error(file, lf ? "rope_factors_short.weight" : "rope_factors_long.weight",
+                           "missing (longrope needs both factor tensors)");
+      c.rope.scaling = rope_scaling_kind::longrope;
+      c.rope.long_factors = detail::read_float_vector(*lf, file);
+      c.rope.short_factors = detail::read_float_vector(*sf, file);
+      c.rope.attention_factor = f.get<double>(key("rope.scaling.attn_factor")).value_or(1.0);
+      c.rope.original_max_positions =
+          u64("rope.scaling.original_context_length").value_or(c.max_positions);
+    }
   }
   if (c.n_layers > 0 && c.n_layers <= 4096)
     c.layers.assign(static_cast<std::size_t>(c.n_layers), layer_config{});
+
+  // Sliding windows (`<arch>.attention.sliding_window`): gemma2 on even layers, gemma3 on five of
+  // every six (llama.cpp's swa patterns), every layer otherwise (flipside's mistral/phi3 files).
+  const std::int64_t window = u64("attention.sliding_window").value_or(0);
+  const std::int64_t pattern = a == "gemma2" ? 2 : a == "gemma3" ? 6 : 1;
+  for (std::size_t i = 0; i < c.layers.size(); ++i)
+    if (window > 0 && (pattern == 1 || static_cast<std::int64_t>(i) % pattern < pattern - 1)) {
+      c.layers[i].sliding_window = window;
+      c.layers[i].local_rope = arch.gemma;
+    }
+  if (arch.gemma) {
+    // llama.cpp's converter stores gemma norm weights as 1 + w, so norms are plain RMSNorm here.
+    c.post_norms = true;
+    c.embed_scale = std::sqrt(static_cast<double>(c.hidden_size));
+    const bool g2 = a == "gemma2";
+    c.attn_softcap = f.get<double>(key("attn_logit_softcapping")).value_or(g2 ? 50.0 : 0.0);
+    c.final_softcap = f.get<double>(key("final_logit_softcapping")).value_or(g2 ? 30.0 : 0.0);
+    // llama.cpp: query_pre_attn_scalar is head_dim, except the 27B models' hidden / heads.
+    const bool big = (g2 && c.n_layers == 46) || (!g2 && c.n_layers == 62);
+    c.attn_scale =
+        1.0 / std::sqrt(static_cast<double>(big ? c.hidden_size / c.n_heads : c.head_dim));
+    c.rope_local = c.rope;
+    if (!g2) {  // gemma3: local layers rotate with base 10000, unscaled
+      c.rope_local.scaling = rope_scaling_kind::none;
+      c.rope_local.freq_factors.clear();
+      c.rope_local.theta = f.get<double>(key("rope.freq_base_swa")).value_or(10000.0);
+    }
+  }
+  // flipside writes a scale that the rules above would not give.
+  if (auto s = f.get<double>(key("attention.scale"))) c.attn_scale = *s;
   c.validate(file);
   return c;
 }

@@ -5,7 +5,9 @@
 //  - `llama`: the Q/K rows of each head permuted from HF's half-split RoPE layout to adjacent
 //    pairs (biases too, K with n_kv_heads) — permute_rows_for_interleaved_rope;
 //  - GPT-2: Conv1D [in, out] weights transposed to [out, in];
-//  - llama3 rope scaling stored as the `rope_freqs.weight` divisors; tied output not written.
+//  - llama3 rope scaling stored as the `rope_freqs.weight` divisors; tied output not written;
+//  - gemma: norm weights stored as 1 + w (HF keeps w and scales by 1 + w);
+//  - phi3 longrope: `rope_factors_long/short.weight`, `rope.scaling.attn_factor`.
 #pragma once
 
 #include <cstddef>
@@ -74,7 +76,23 @@ inline void set_gguf_metadata(gguf_writer& w, const model_config& c, dtype matri
       w.set(a + ".rope.scaling.type", std::string("linear"));
       w.set(a + ".rope.scaling.factor", static_cast<float>(c.rope.factor));
     }
+    if (c.rope.scaling == rope_scaling_kind::longrope) {
+      w.set(a + ".rope.scaling.attn_factor", static_cast<float>(c.rope.attention_factor));
+      w.set(a + ".rope.scaling.original_context_length", u32(c.rope.original_max_positions));
+    }
+    if (c.architecture == "gemma3")
+      w.set(a + ".rope.freq_base_swa", static_cast<float>(c.rope_local.theta));
   }
+  // Sliding window: one size (gemma's layer pattern is implied by the architecture).
+  for (const auto& l : c.layers)
+    if (l.sliding_window > 0) {
+      w.set(a + ".attention.sliding_window", u32(l.sliding_window));
+      break;
+    }
+  if (c.attn_softcap > 0) w.set(a + ".attn_logit_softcapping", static_cast<float>(c.attn_softcap));
+  if (c.final_softcap > 0)
+    w.set(a + ".final_logit_softcapping", static_cast<float>(c.final_softcap));
+  if (c.attn_scale > 0) w.set(a + ".attention.scale", static_cast<float>(c.attn_scale));
   // No vocabulary: ids are fed directly (llama.cpp accepts this with vocab_only off).
   w.set("tokenizer.ggml.model", std::string("none"));
 }
@@ -151,6 +169,19 @@ inline std::vector<std::byte> convert_elements(const std::byte* src, dtype from,
 
 }  // namespace detail
 
+// The values of the rope factor tensors of a config (llama3 → rope_freqs, longrope → long/short).
+inline std::vector<float> gguf_rope_factors(const model_config& c, tensor_role r) {
+  if (r == tensor_role::rope_factors_long) return c.rope.long_factors;
+  if (r == tensor_role::rope_factors_short) return c.rope.short_factors;
+  return c.rope.freq_factors.empty() ? llama3_rope_freq_factors(c.rope) : c.rope.freq_factors;
+}
+
+inline bool is_norm_role(tensor_role r) noexcept {
+  using R = tensor_role;
+  return r == R::output_norm || r == R::attn_norm || r == R::ffn_norm || r == R::post_attn_norm ||
+         r == R::post_ffn_norm || r == R::attn_q_norm || r == R::attn_k_norm;
+}
+
 struct gguf_export_options {
   // Type of the 2-D weights in the output; nullopt keeps each tensor's own type. 1-D tensors
   // (norms, biases, rope_freqs) are always written as f32, like llama.cpp.
@@ -178,9 +209,9 @@ inline void convert_hf_to_gguf(const std::filesystem::path& hf_dir,
 
   for (const planned_tensor& p : tensor_plan(c)) {
     const std::string gname = gguf_tensor_name(p.role, p.layer);
-    if (p.role == tensor_role::rope_freqs) {
-      std::vector<float> f =
-          c.rope.freq_factors.empty() ? llama3_rope_freq_factors(c.rope) : c.rope.freq_factors;
+    if (p.role == tensor_role::rope_freqs || p.role == tensor_role::rope_factors_long ||
+        p.role == tensor_role::rope_factors_short) {
+      std::vector<float> f = gguf_rope_factors(c, p.role);
       std::vector<std::byte> bytes(f.size() * 4);
       std::memcpy(bytes.data(), f.data(), bytes.size());
       w.add_tensor(gname, dtype::f32, p.shape, std::move(bytes));
@@ -218,6 +249,14 @@ inline void convert_hf_to_gguf(const std::filesystem::path& hf_dir,
     }
     const dtype to = p.matrix() ? opt.matrix_type.value_or(t->type) : dtype::f32;
     bytes = detail::convert_elements(bytes.data(), t->type, to, rows * cols);
+    if (c.norm_plus_one && is_norm_role(p.role)) {  // gemma: GGUF stores 1 + w
+      for (std::size_t i = 0; i < rows; ++i) {
+        float v;
+        std::memcpy(&v, bytes.data() + 4 * i, 4);
+        v += 1.0f;
+        std::memcpy(bytes.data() + 4 * i, &v, 4);
+      }
+    }
     w.add_tensor(gname, to, p.shape, std::move(bytes));
   }
   w.write(out);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -34,6 +35,21 @@ class json_fields {
   bool has(std::string_view key) const {
     auto v = obj_.at_key(key);
     return !v.error() && !v.value_unsafe().is_null();
+  }
+  // Present, possibly null (`"final_logit_softcapping": null` turns a default off).
+  bool present(std::string_view key) const { return !obj_.at_key(key).error(); }
+
+  // A list of numbers.
+  std::optional<std::vector<float>> floats(std::string_view key) const {
+    auto a = array(key);
+    if (!a) return std::nullopt;
+    std::vector<float> out;
+    for (auto e : *a) {
+      double d = 0;
+      if (e.get_double().get(d)) throw format_error(source_, field(key), "expected numbers");
+      out.push_back(static_cast<float>(d));
+    }
+    return out;
   }
 
   std::optional<std::int64_t> integer(std::string_view key) const {
@@ -123,6 +139,15 @@ inline void read_rope_dict(const json_fields& d, rope_config& rope) {
   } else if (kind == "linear") {
     rope.scaling = rope_scaling_kind::linear;
     rope.factor = d.required(d.number("factor"), "factor");
+  } else if (kind == "longrope") {
+    // Phi-3.5 / Phi-4-mini. factor, attention_factor and the original context are resolved by
+    // parse_hf_config, which also sees the top-level original_max_position_embeddings.
+    rope.scaling = rope_scaling_kind::longrope;
+    rope.short_factors = d.required(d.floats("short_factor"), "short_factor");
+    rope.long_factors = d.required(d.floats("long_factor"), "long_factor");
+    rope.factor = d.number("factor").value_or(0.0);
+    rope.attention_factor = d.number("attention_factor").value_or(0.0);
+    rope.original_max_positions = d.integer("original_max_position_embeddings").value_or(0);
   } else if (kind == "llama3") {
     rope.scaling = rope_scaling_kind::llama3;
     rope.factor = d.required(d.number("factor"), "factor");
@@ -132,7 +157,8 @@ inline void read_rope_dict(const json_fields& d, rope_config& rope) {
                                              "original_max_position_embeddings");
   } else {
     throw unsupported_error(d.source() + ": " + d.field("rope_type") + ": '" + kind +
-                            "' rope scaling is not supported (supported: default, linear, llama3)");
+                            "' rope scaling is not supported (supported: default, linear, llama3, "
+                            "longrope)");
   }
 }
 
@@ -150,8 +176,16 @@ inline model_config parse_hf_config(std::string_view json, const std::string& so
   const detail::json_fields f(obj, source);
 
   const std::string model_type = f.required(f.string("model_type"), "model_type");
-  // Mistral is llama with an optional sliding window (llama.cpp also converts it to `llama`).
-  const std::string arch_name = model_type == "mistral" ? "llama" : model_type;
+  if (model_type == "gemma3" && f.has("text_config"))
+    throw unsupported_error(source +
+                            ": model_type: multimodal gemma3 checkpoints "
+                            "(Gemma3ForConditionalGeneration, text_config) are not supported; use "
+                            "a text-only one (model_type gemma3_text) or a GGUF file");
+  // Mistral is llama with an optional sliding window (llama.cpp also converts it to `llama`);
+  // Gemma 3 270M / 1B are `gemma3_text` (Gemma3ForCausalLM).
+  const std::string arch_name = model_type == "mistral"       ? "llama"
+                                : model_type == "gemma3_text" ? "gemma3"
+                                                              : model_type;
   const architecture_info& arch = architecture_or_throw(arch_name, source);
 
   model_config c;
@@ -186,8 +220,12 @@ inline model_config parse_hf_config(std::string_view json, const std::string& so
   c.norm_eps = detail::first_of(number, {"rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps"})
                    .value_or(arch.norm == norm_kind::rms ? 1e-6 : 1e-5);
 
-  // Activation: llama-like configs say hidden_act, GPT-2 activation_function.
-  const auto act = f.string(arch.naming == hf_naming::gpt2 ? "activation_function" : "hidden_act");
+  // Activation: llama-like configs say hidden_act, GPT-2 activation_function, gemma
+  // hidden_activation.
+  const char* act_key = arch.naming == hf_naming::gpt2             ? "activation_function"
+                        : arch.gemma && f.has("hidden_activation") ? "hidden_activation"
+                                                                   : "hidden_act";
+  const auto act = f.string(act_key);
   if (act) {
     const std::string a = *act;
     if (a == "silu" || a == "swish")
@@ -197,9 +235,8 @@ inline model_config parse_hf_config(std::string_view json, const std::string& so
     else if (a == "gelu")
       c.activation = activation_kind::gelu_erf;
     else
-      throw unsupported_error(
-          source + ": " + (arch.naming == hf_naming::gpt2 ? "activation_function" : "hidden_act") +
-          ": '" + a + "' is not supported (silu, gelu, gelu_new, gelu_pytorch_tanh)");
+      throw unsupported_error(source + ": " + act_key + ": '" + a +
+                              "' is not supported (silu, gelu, gelu_new, gelu_pytorch_tanh)");
   }
 
   // attention_bias puts biases on q, k, v and o (LlamaAttention, Qwen3Attention); qwen2 has fixed
@@ -210,20 +247,65 @@ inline model_config parse_hf_config(std::string_view json, const std::string& so
   c.mlp_bias = arch.mlp_bias || f.boolean("mlp_bias").value_or(false);
   c.tied_embeddings = f.boolean("tie_word_embeddings").value_or(arch.default_tied);
 
+  // Gemma (Gemma2Config / Gemma3TextConfig defaults where a key is missing; null switches a
+  // soft-cap off): embeddings × √hidden, RMSNorm by (1 + w), post-norms, scores scaled by
+  // query_pre_attn_scalar^-½ instead of head_dim^-½.
+  if (arch.gemma) {
+    const bool g2 = arch.name == "gemma2";
+    c.norm_plus_one = true;
+    c.post_norms = true;
+    c.embed_scale = std::sqrt(static_cast<double>(c.hidden_size));
+    c.attn_scale = 1.0 / std::sqrt(f.number("query_pre_attn_scalar").value_or(256.0));
+    auto cap = [&](const char* key, double dflt) {
+      return f.present(key) ? f.number(key).value_or(0.0) : dflt;
+    };
+    c.attn_softcap = cap("attn_logit_softcapping", g2 ? 50.0 : 0.0);
+    c.final_softcap = cap("final_logit_softcapping", g2 ? 30.0 : 0.0);
+  }
+
   if (c.positions == position_kind::rope) {
     c.rope.layout = rope_layout::half_split;  // HF weights are never permuted
-    c.rope.theta = 10000.0;
+    c.rope.theta = arch.name == "gemma3" ? 1e6 : 10000.0;
     if (auto t = f.number("rope_theta")) c.rope.theta = *t;
     if (auto rs = f.object("rope_scaling")) detail::read_rope_dict(*rs, c.rope);
+    // Local (sliding-window) layers share the global rope, except gemma3's: its own base
+    // (legacy rope_local_base_freq, default 10000) and no scaling.
+    c.rope_local = c.rope;
+    if (arch.name == "gemma3") {
+      c.rope_local = rope_config{};
+      c.rope_local.theta = f.number("rope_local_base_freq").value_or(10000.0);
+    }
     if (auto rp = f.object("rope_parameters")) {
       if (auto full = rp->object("full_attention")) {
         detail::read_rope_dict(*full, c.rope);
         c.rope_local = c.rope;
-        if (auto local = rp->object("sliding_attention"))
+        if (auto local = rp->object("sliding_attention")) {
+          c.rope_local = rope_config{};
           detail::read_rope_dict(*local, c.rope_local);
+        }
       } else {
         detail::read_rope_dict(*rp, c.rope);
+        if (arch.name != "gemma3") c.rope_local = c.rope;
       }
+    }
+    if (c.rope.scaling == rope_scaling_kind::longrope) {
+      // transformers' _compute_longrope_parameters: phi3 keeps the pre-training context in a
+      // top-level original_max_position_embeddings and then factor = max / original.
+      auto& r = c.rope;
+      if (auto orig = f.integer("original_max_position_embeddings")) {
+        r.original_max_positions = *orig;
+        if (*orig > 0) r.factor = static_cast<double>(c.max_positions) / static_cast<double>(*orig);
+      } else if (r.original_max_positions <= 0) {
+        r.original_max_positions = c.max_positions;
+      }
+      if (!(r.factor > 0)) r.factor = 1.0;
+      if (!(r.attention_factor > 0))
+        r.attention_factor =
+            r.factor <= 1.0
+                ? 1.0
+                : std::sqrt(1.0 + std::log(r.factor) /
+                                      std::log(static_cast<double>(
+                                          std::max<std::int64_t>(r.original_max_positions, 2))));
     }
     double partial = f.number("partial_rotary_factor").value_or(1.0);
     if (auto rp = f.object("rope_parameters"))
@@ -231,6 +313,7 @@ inline model_config parse_hf_config(std::string_view json, const std::string& so
     if (!(partial > 0 && partial <= 1))
       throw format_error(source, "partial_rotary_factor", "must be in (0, 1]");
     c.rope.rotary_dim = static_cast<std::int64_t>(static_cast<double>(c.head_dim) * partial);
+    c.rope.rotary_dim -= c.rope.rotary_dim % 2;
     c.rope_local.rotary_dim = c.rope.rotary_dim;
     c.rope_local.layout = c.rope.layout;
   }
@@ -238,7 +321,8 @@ inline model_config parse_hf_config(std::string_view json, const std::string& so
   // Sliding windows: transformers 5 lists layer_types; older configs say sliding_window
   // (mistral: every layer) or use_sliding_window + max_window_layers (qwen2).
   c.layers.assign(static_cast<std::size_t>(std::max<std::int64_t>(c.n_layers, 0)), layer_config{});
-  const std::int64_t window = f.integer("sliding_window").value_or(0);
+  const std::int64_t window =
+      f.present("sliding_window") || !arch.gemma ? f.integer("sliding_window").value_or(0) : 4096;
   if (auto types = f.array("layer_types")) {
     std::size_t i = 0;
     for (auto t : *types) {
@@ -256,7 +340,17 @@ inline model_config parse_hf_config(std::string_view json, const std::string& so
     }
     if (i != c.layers.size())
       throw format_error(source, "layer_types", "expected one entry per layer");
-  } else if (model_type == "mistral") {
+  } else if (arch.gemma) {
+    // Before layer_types: gemma2 alternates sliding (even) and global layers; gemma3 has one
+    // global layer every sliding_window_pattern (6) layers.
+    const std::int64_t pattern =
+        arch.name == "gemma2" ? 2 : f.integer("sliding_window_pattern").value_or(6);
+    for (std::int64_t i = 0; i < c.n_layers; ++i)
+      if (pattern <= 0 || (i + 1) % pattern != 0) {
+        c.layers[static_cast<std::size_t>(i)].sliding_window = arch.gemma ? window : 0;
+        c.layers[static_cast<std::size_t>(i)].local_rope = true;
+      }
+  } else if (model_type == "mistral" || model_type == "phi3") {
     for (auto& l : c.layers) l.sliding_window = window;
   } else if (f.boolean("use_sliding_window").value_or(false)) {
     const std::int64_t from = f.integer("max_window_layers").value_or(0);

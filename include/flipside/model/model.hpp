@@ -114,7 +114,6 @@ class model {
   }
 
   static model finish_load(std::shared_ptr<impl_t> impl) {
-    check_supported(impl->state.config, impl->path);
     model_state& s = impl->state;
     if (s.config.positions == position_kind::rope) {
       // cos/sin of the first positions are tabulated once (at most 8192: 2 MB for d = 64).
@@ -124,6 +123,8 @@ class model {
       if (std::any_of(s.config.layers.begin(), s.config.layers.end(),
                       [](const layer_config& l) { return l.local_rope; }))
         s.rope_local = make_rope_table(s.config.rope_local, s.config.head_dim, cached);
+      if (s.config.rope.scaling == rope_scaling_kind::longrope)
+        s.rope_long = make_rope_table(s.config.rope, s.config.head_dim, cached, true);
     }
     return model(std::move(impl));
   }
@@ -169,7 +170,8 @@ class model {
               thread_pool* pool = nullptr) const {
     detail::forward_pass<float>::unembed(unembedding(), hidden, rows, out,
                                          static_cast<std::size_t>(config().hidden_size),
-                                         static_cast<std::size_t>(config().vocab_size), pool);
+                                         static_cast<std::size_t>(config().vocab_size), pool,
+                                         static_cast<float>(config().final_softcap));
   }
 
   // Logits of selected tokens only: out[i] = hidden · W_out[ids[i]] — bitwise equal to the same
@@ -181,6 +183,8 @@ class model {
         throw argument_error("token_logits: token " + std::to_string(ids[i]) +
                              " is outside the vocabulary");
     unembedding().dot_rows(hidden, ids, n, out);
+    if (config().final_softcap > 0)
+      detail::forward_pass<float>::soft_cap(out, n, static_cast<float>(config().final_softcap));
   }
 
   // The output projection W_out [vocab, hidden] (token_embd when tied), in its file's type.
@@ -219,17 +223,6 @@ class model {
   };
 
   explicit model(std::shared_ptr<const impl_t> impl) : impl_(std::move(impl)) {}
-
-  // Fields model_config reserves for later families; refuse them rather than run them wrong.
-  static void check_supported(const model_config& c, const std::string& file) {
-    auto no = [&](const char* what) {
-      throw unsupported_error(file + ": " + c.architecture + ": " + what +
-                              " is not supported by this build");
-    };
-    if (c.post_norms) no("post-attention/post-MLP norms");
-    if (c.norm_plus_one) no("(1 + w) RMSNorm scaling");
-    if (c.final_softcap != 0) no("final logit soft-capping");
-  }
 
   std::shared_ptr<const impl_t> impl_;
 };

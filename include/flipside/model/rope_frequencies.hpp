@@ -20,6 +20,8 @@ namespace flipside {
 //    2π/inv_freq shorter than original_ctx/high_freq_factor are kept, longer than
 //    original_ctx/low_freq_factor divided by factor, and those between interpolated smoothly.
 //  - GGUF `rope_freqs.weight` (llama.cpp's form of the same): the angle is divided by factor[i].
+//  - longrope (Phi-3.5; transformers `_compute_longrope_parameters`): divided by short_factor[i]
+//    (long_factor[i] for contexts beyond the original one), cos and sin × attention_factor.
 inline std::vector<double> rope_inverse_frequencies(const rope_config& r) {
   const std::int64_t half = r.rotary_dim / 2;
   std::vector<double> inv(static_cast<std::size_t>(half > 0 ? half : 0));
@@ -28,6 +30,8 @@ inline std::vector<double> rope_inverse_frequencies(const rope_config& r) {
     double f = std::pow(r.theta, -2.0 * static_cast<double>(i) / static_cast<double>(r.rotary_dim));
     if (!r.freq_factors.empty()) {
       f /= static_cast<double>(r.freq_factors[static_cast<std::size_t>(i)]);
+    } else if (r.scaling == rope_scaling_kind::longrope) {
+      f /= static_cast<double>(r.short_factors[static_cast<std::size_t>(i)]);
     } else if (r.scaling == rope_scaling_kind::linear) {
       f /= r.factor;
     } else if (r.scaling == rope_scaling_kind::llama3) {
@@ -80,9 +84,10 @@ inline std::vector<float> llama3_rope_freq_factors(const rope_config& r) {
 
 // The kernels' rope table for a model's rope settings: every scaling is expressed as per-frequency
 // divisors (linear: all equal to the factor; llama3: llama3_rope_freq_factors), which is also how
-// GGUF files carry them. Positions [0, cached_positions) are precomputed.
+// GGUF files carry them. Positions [0, cached_positions) are precomputed. `long_context` picks
+// longrope's long factors.
 inline simd::rope_table make_rope_table(const rope_config& r, std::int64_t head_dim,
-                                        std::size_t cached_positions) {
+                                        std::size_t cached_positions, bool long_context = false) {
   simd::rope_config s;
   s.head_dim = static_cast<std::size_t>(head_dim);
   s.rot_dim = static_cast<std::size_t>(r.rotary_dim);
@@ -95,6 +100,9 @@ inline simd::rope_table make_rope_table(const rope_config& r, std::int64_t head_
     s.freq_factors.assign(static_cast<std::size_t>(r.rotary_dim / 2), static_cast<float>(r.factor));
   else if (r.scaling == rope_scaling_kind::llama3)
     s.freq_factors = llama3_rope_freq_factors(r);
+  else if (r.scaling == rope_scaling_kind::longrope)
+    s.freq_factors = long_context ? r.long_factors : r.short_factors;
+  if (r.scaling == rope_scaling_kind::longrope) s.mscale = static_cast<float>(r.attention_factor);
   simd::rope_table t(std::move(s));
   t.reserve(cached_positions);
   return t;

@@ -91,9 +91,9 @@ inline void write_synthetic_gguf(const model_config& cfg, const std::filesystem:
   set_gguf_metadata(w, c, o.matrix_type);
   for (const planned_tensor& p : tensor_plan(c)) {
     const std::string name = gguf_tensor_name(p.role, p.layer);
-    if (p.role == tensor_role::rope_freqs) {
-      const auto f =
-          c.rope.freq_factors.empty() ? llama3_rope_freq_factors(c.rope) : c.rope.freq_factors;
+    if (p.role == tensor_role::rope_freqs || p.role == tensor_role::rope_factors_long ||
+        p.role == tensor_role::rope_factors_short) {
+      const auto f = gguf_rope_factors(c, p.role);
       w.add_tensor(name, dtype::f32, p.shape, detail::to_bytes(f, dtype::f32));
       continue;
     }
@@ -168,7 +168,9 @@ inline void write_synthetic_hf(const model_config& cfg, const std::filesystem::p
   safetensors_writer w;
   w.set_metadata("format", "pt");
   for (const planned_tensor& p : tensor_plan(c)) {
-    if (p.role == tensor_role::rope_freqs) continue;
+    if (p.role == tensor_role::rope_freqs || p.role == tensor_role::rope_factors_long ||
+        p.role == tensor_role::rope_factors_short)
+      continue;
     const dtype t = p.matrix() ? o.matrix_type : dtype::f32;
     std::vector<float> v = detail::synthetic_values(p, o);
     std::vector<std::int64_t> shape = p.shape;

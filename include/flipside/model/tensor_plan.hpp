@@ -19,7 +19,8 @@ struct planned_tensor {
 };
 
 // Every tensor a GGUF file of this config holds (rope_freqs when the config has freq factors or
-// llama3 scaling — llama.cpp's convention; no output.weight when tied).
+// llama3 scaling, rope_factors_long/short for longrope — llama.cpp's conventions; no
+// output.weight when tied).
 inline std::vector<planned_tensor> tensor_plan(const model_config& c) {
   const architecture_info& arch = architecture_or_throw(c.architecture, "tensor_plan");
   using R = tensor_role;
@@ -36,6 +37,10 @@ inline std::vector<planned_tensor> tensor_plan(const model_config& c) {
   if (c.positions == position_kind::rope &&
       (!c.rope.freq_factors.empty() || c.rope.scaling == rope_scaling_kind::llama3))
     p.push_back({R::rope_freqs, 0, {c.rope.rotary_dim / 2}});
+  if (c.positions == position_kind::rope && c.rope.scaling == rope_scaling_kind::longrope) {
+    p.push_back({R::rope_factors_long, 0, {c.rope.rotary_dim / 2}});
+    p.push_back({R::rope_factors_short, 0, {c.rope.rotary_dim / 2}});
+  }
   for (std::int64_t i = 0; i < c.n_layers; ++i) {
     p.push_back({R::attn_norm, i, {H}});
     if (ln) p.push_back({R::attn_norm_bias, i, {H}});
@@ -58,14 +63,17 @@ inline std::vector<planned_tensor> tensor_plan(const model_config& c) {
     }
     p.push_back({R::attn_output, i, {H, QD}});
     if (c.o_bias) p.push_back({R::attn_output_bias, i, {H}});
+    if (c.post_norms) p.push_back({R::post_attn_norm, i, {H}});
     p.push_back({R::ffn_norm, i, {H}});
     if (ln) p.push_back({R::ffn_norm_bias, i, {H}});
-    if (c.mlp == mlp_kind::gated) p.push_back({R::ffn_gate, i, {F, H}});
-    if (c.mlp == mlp_kind::gated && c.mlp_bias) p.push_back({R::ffn_gate_bias, i, {F}});
-    p.push_back({R::ffn_up, i, {F, H}});
-    if (c.mlp_bias) p.push_back({R::ffn_up_bias, i, {F}});
+    const bool fused = arch.fused_gate_up;  // phi3: ffn_up holds [gate; up]
+    if (c.mlp == mlp_kind::gated && !fused) p.push_back({R::ffn_gate, i, {F, H}});
+    if (c.mlp == mlp_kind::gated && c.mlp_bias && !fused) p.push_back({R::ffn_gate_bias, i, {F}});
+    p.push_back({R::ffn_up, i, {fused ? 2 * F : F, H}});
+    if (c.mlp_bias) p.push_back({R::ffn_up_bias, i, {fused ? 2 * F : F}});
     p.push_back({R::ffn_down, i, {H, F}});
     if (c.mlp_bias) p.push_back({R::ffn_down_bias, i, {H}});
+    if (c.post_norms) p.push_back({R::post_ffn_norm, i, {H}});
   }
   return p;
 }

@@ -29,7 +29,9 @@ struct layer_weights {
   matrix_weight q, k, v, o;
   std::vector<float> q_bias, k_bias, v_bias, o_bias;
   std::vector<float> q_norm, k_norm;  // [head_dim], shared by all heads
+  std::vector<float> post_attn_norm;  // gemma2/3: norm of the attention output
   std::vector<float> ffn_norm, ffn_norm_bias;
+  std::vector<float> post_ffn_norm;  // gemma2/3: norm of the MLP output
   matrix_weight gate, up, down;
   std::vector<float> gate_bias, up_bias, down_bias;
 };
@@ -250,16 +252,33 @@ inline model_weights bind_weights(const model_config& c, const weight_source& sr
       l.q_norm = b.vector(R::attn_q_norm, i, D);
       l.k_norm = b.vector(R::attn_k_norm, i, D);
     }
+    if (c.post_norms) l.post_attn_norm = b.vector(R::post_attn_norm, i, H);
     l.ffn_norm = b.vector(R::ffn_norm, i, H);
     if (layer_norm) l.ffn_norm_bias = b.vector(R::ffn_norm_bias, i, H);
-    if (c.mlp == mlp_kind::gated) l.gate = b.matrix(R::ffn_gate, i, F, H);
-    l.up = b.matrix(R::ffn_up, i, F, H);
-    l.down = b.matrix(R::ffn_down, i, H, F);
-    if (c.mlp_bias) {
-      if (c.mlp == mlp_kind::gated) l.gate_bias = b.vector(R::ffn_gate_bias, i, F);
-      l.up_bias = b.vector(R::ffn_up_bias, i, F);
-      l.down_bias = b.vector(R::ffn_down_bias, i, H);
+    if (c.mlp == mlp_kind::gated && arch.fused_gate_up) {  // phi3: [gate; up] rows
+      const matrix_weight gu = b.matrix(R::ffn_up, i, 2 * F, H);
+      if (gu) {
+        l.gate = gu.row_range(0, F, gu.name + "[gate]");
+        l.up = gu.row_range(F, 2 * F, gu.name + "[up]");
+      }
+      if (c.mlp_bias) {
+        const auto bias = b.vector(R::ffn_up_bias, i, 2 * F);
+        if (!bias.empty()) {
+          l.gate_bias.assign(bias.begin(), bias.begin() + F);
+          l.up_bias.assign(bias.begin() + F, bias.end());
+        }
+      }
+    } else {
+      if (c.mlp == mlp_kind::gated) l.gate = b.matrix(R::ffn_gate, i, F, H);
+      l.up = b.matrix(R::ffn_up, i, F, H);
+      if (c.mlp_bias) {
+        if (c.mlp == mlp_kind::gated) l.gate_bias = b.vector(R::ffn_gate_bias, i, F);
+        l.up_bias = b.vector(R::ffn_up_bias, i, F);
+      }
     }
+    l.down = b.matrix(R::ffn_down, i, H, F);
+    if (c.mlp_bias) l.down_bias = b.vector(R::ffn_down_bias, i, H);
+    if (c.post_norms) l.post_ffn_norm = b.vector(R::post_ffn_norm, i, H);
   }
   b.throw_if_missing();
   if (c.tied_embeddings) w.output = w.token_embd;
