@@ -36,6 +36,7 @@
 #include <flipside/attention/kv_cache.hpp>
 #include <flipside/core/error.hpp>
 #include <flipside/model/config.hpp>
+#include <flipside/model/lora_delta.hpp>
 #include <flipside/model/rope_frequencies.hpp>
 #include <flipside/model/weights.hpp>
 #include <flipside/parallel/thread_pool.hpp>
@@ -63,6 +64,7 @@ struct forward_options {
   bool logits = false;               // also compute full-vocabulary logits for the output rows
   thread_pool* pool = nullptr;       // nullptr: the calling thread alone
   std::size_t max_batch_rows = 512;  // rows processed at once (bounds activation memory)
+  float adapter_scale = 1.0f;  // strength of unmerged LoRA adapters (0: the base model, bitwise)
 };
 
 // Output rows of a forward call, sequence after sequence in batch order.
@@ -91,6 +93,8 @@ struct model_state {
   // (llama.cpp likewise chooses by context size; transformers switches when a forward call's
   // positions pass it).
   std::optional<simd::rope_table> rope_long;
+  // Unmerged LoRA adapters, per layer (empty: none); see lora_delta.hpp.
+  std::vector<lora_layer> lora;
 };
 
 namespace detail {
@@ -302,6 +306,22 @@ class forward_pass {
       simd::rmsnorm(x, w.data(), y, n, eps);
   }
 
+  // Y[R, out] += g · (X·Aᵀ)·Bᵀ for each unmerged adapter of this matrix (g = adapter_scale; B
+  // carries the adapter's own scaling). g = 0 leaves Y untouched: exactly the base model.
+  void adapt(const std::vector<lora_delta>& deltas, const float* X, float* Y, std::size_t R) {
+    if (deltas.empty() || opt_.adapter_scale == 0.0f) return;
+    for (const lora_delta& d : deltas) {
+      const std::size_t n = static_cast<std::size_t>(d.b.rows);
+      lora_t_.resize(R * d.rank());
+      lora_u_.resize(R * n);
+      d.a.linear(X, lora_t_.data(), R, opt_.pool);
+      d.b.linear(lora_t_.data(), lora_u_.data(), R, opt_.pool);
+      const float g = opt_.adapter_scale;
+      for_rows(opt_.pool, R,
+               [&](std::size_t r) { simd::axpy(g, lora_u_.data() + r * n, Y + r * n, n); });
+    }
+  }
+
   // x += post_norm(h) (gemma2/3) or x += h, row by row.
   void residual(const std::vector<float>& post_norm, std::size_t R) {
     for_rows(opt_.pool, R, [&](std::size_t r) {
@@ -331,9 +351,15 @@ class forward_pass {
     for_rows(pool, R, [&](std::size_t r) {
       norm(x_.data() + r * H_, L.attn_norm, L.attn_norm_bias, h_.data() + r * H_);
     });
+    const lora_layer* ad = m_.lora.empty() ? nullptr : &m_.lora[li];
     linear(L.q, L.q_bias, h_.data(), q_.data(), R);
     linear(L.k, L.k_bias, h_.data(), k_.data(), R);
     linear(L.v, L.v_bias, h_.data(), v_.data(), R);
+    if (ad) {
+      adapt((*ad)[lora_slot::q], h_.data(), q_.data(), R);
+      adapt((*ad)[lora_slot::k], h_.data(), k_.data(), R);
+      adapt((*ad)[lora_slot::v], h_.data(), v_.data(), R);
+    }
 
     if (c_.qk_norm) {  // qwen3, gemma3: RMSNorm over each head's head_dim, shared weights
       for_rows(pool, R, [&](std::size_t r) {
@@ -383,6 +409,7 @@ class forward_pass {
     }
 
     linear(L.o, L.o_bias, a_.data(), h_.data(), R);
+    if (ad) adapt((*ad)[lora_slot::o], a_.data(), h_.data(), R);
     residual(L.post_attn_norm, R);
 
     for_rows(pool, R, [&](std::size_t r) {
@@ -391,16 +418,23 @@ class forward_pass {
     if (c_.mlp == mlp_kind::gated) {
       linear(L.gate, L.gate_bias, h_.data(), g_.data(), R);
       linear(L.up, L.up_bias, h_.data(), u_.data(), R);
+      if (ad) {
+        adapt((*ad)[lora_slot::gate], h_.data(), g_.data(), R);
+        adapt((*ad)[lora_slot::up], h_.data(), u_.data(), R);
+      }
       for_rows(pool, R, [&](std::size_t r) {
         float* g = g_.data() + r * F_;
         const float* u = u_.data() + r * F_;
         activate_gated(g, u);
       });
       linear(L.down, L.down_bias, g_.data(), h_.data(), R);
+      if (ad) adapt((*ad)[lora_slot::down], g_.data(), h_.data(), R);
     } else {
       linear(L.up, L.up_bias, h_.data(), u_.data(), R);
+      if (ad) adapt((*ad)[lora_slot::up], h_.data(), u_.data(), R);
       for_rows(pool, R, [&](std::size_t r) { activate(u_.data() + r * F_, F_); });
       linear(L.down, L.down_bias, u_.data(), h_.data(), R);
+      if (ad) adapt((*ad)[lora_slot::down], u_.data(), h_.data(), R);
     }
     residual(L.post_ffn_norm, R);
   }
@@ -441,6 +475,7 @@ class forward_pass {
   forward_options opt_;
   std::size_t H_ = 0, QD_ = 0, KD_ = 0, F_ = 0, D_ = 0;
   std::vector<float> x_, h_, q_, k_, v_, a_, g_, u_;
+  std::vector<float> lora_t_, lora_u_;  // unmerged adapters: X·Aᵀ, then its ·Bᵀ
   std::vector<std::int32_t> pos_;
 };
 

@@ -12,6 +12,10 @@
 //     cache.truncate(n);                                          // back to the prefix
 //   }
 //
+// LoRA adapters: `model::load("base.gguf+lora:adapter_dir@0.5")`, or load(path, {adapter_spec…})
+// to merge them into the weights instead; an unmerged adapter's strength can be changed without
+// reloading — `m.with_adapter_scale(0.25)` is a cheap copy sharing the weights.
+//
 // A copy of a kv_cache is an independent fork of it (evaluate a prefix once, copy it per
 // continuation, run the continuations as one batch). The model itself is immutable after load;
 // copies share the weights, and one model may be used from several threads with separate caches.
@@ -34,6 +38,9 @@
 #include <flipside/model/forward.hpp>
 #include <flipside/model/gguf_config.hpp>
 #include <flipside/model/hf_config.hpp>
+#include <flipside/model/lora_adapter.hpp>
+#include <flipside/model/lora_apply.hpp>
+#include <flipside/model/model_spec.hpp>
 #include <flipside/model/rope_frequencies.hpp>
 #include <flipside/model/weights.hpp>
 #include <flipside/parallel/thread_pool.hpp>
@@ -47,8 +54,19 @@ class model {
   // Loads a .gguf file, or a Hugging Face model directory (config.json + *.safetensors, single or
   // sharded; a path to one of its .safetensors files also works). `quant` chooses how quantized
   // GGUF weights compute (weight_kernels.hpp): llama.cpp-style integer dot products by default,
-  // or exact dequantisation in f32.
+  // or exact dequantisation in f32. A path that does not exist but reads as
+  // `PATH+lora:ADAPTER[@SCALE]` loads PATH with that adapter (model_spec.hpp).
   static model load(const std::filesystem::path& path, quant_matmul quant = quant_matmul::integer) {
+    if (!std::filesystem::exists(path)) {
+      model_spec s = model_spec::parse(path.string());
+      if (!s.adapters.empty()) return load(s.path, s.adapters, quant);
+    }
+    return load(path, std::vector<adapter_spec>{}, quant);
+  }
+
+  // The base model at `path` with LoRA adapters attached (unmerged) or merged, in order.
+  static model load(const std::filesystem::path& path, const std::vector<adapter_spec>& adapters,
+                    quant_matmul quant = quant_matmul::integer) {
     namespace fs = std::filesystem;
     if (!fs::exists(path)) throw error(path.string() + ": no such file or directory");
     auto impl = std::make_shared<impl_t>();
@@ -115,6 +133,14 @@ class model {
 
   static model finish_load(std::shared_ptr<impl_t> impl) {
     model_state& s = impl->state;
+    for (const adapter_spec& a : adapters) {
+      const lora_adapter ad = load_lora_adapter(a.path, s.config);
+      if (a.merge)
+        merge_lora(s.weights, s.config, ad, a.scale);
+      else
+        add_lora_deltas(s.lora, s.config, ad, a.scale);
+      impl->adapters.push_back(a);
+    }
     if (s.config.positions == position_kind::rope) {
       // cos/sin of the first positions are tabulated once (at most 8192: 2 MB for d = 64).
       const auto cached =
@@ -135,6 +161,15 @@ class model {
   const model_state& state() const noexcept { return impl_->state; }
   const std::string& path() const noexcept { return impl_->path; }
   model_format format() const noexcept { return impl_->format; }
+  // The adapters attached at load, and the run-time strength of the unmerged ones.
+  const std::vector<adapter_spec>& adapters() const noexcept { return impl_->adapters; }
+  double adapter_scale() const noexcept { return adapter_scale_; }
+  // A copy (sharing the weights) whose unmerged adapters act with strength g (0: the base).
+  model with_adapter_scale(double g) const {
+    model m = *this;
+    m.adapter_scale_ = g;
+    return m;
+  }
   // The underlying files (one is null), e.g. for a tokenizer stored in the GGUF metadata.
   const gguf_file* gguf() const noexcept { return impl_->gguf.get(); }
   const safetensors_file* safetensors() const noexcept { return impl_->safetensors.get(); }
@@ -153,7 +188,9 @@ class model {
   template <class E>
   forward_result forward(const std::vector<sequence_step<E>>& batch,
                          const forward_options& opt = {}) const {
-    return flipside::forward<E>(impl_->state, batch, opt);
+    forward_options o = opt;
+    o.adapter_scale = static_cast<float>(opt.adapter_scale * adapter_scale_);
+    return flipside::forward<E>(impl_->state, batch, o);
   }
 
   // One sequence.
@@ -220,11 +257,13 @@ class model {
     std::unique_ptr<safetensors_file> safetensors;
     std::shared_ptr<const void> memory;  // from_gguf_memory: the image the gguf_file reads
     model_state state;
+    std::vector<adapter_spec> adapters;
   };
 
   explicit model(std::shared_ptr<const impl_t> impl) : impl_(std::move(impl)) {}
 
   std::shared_ptr<const impl_t> impl_;
+  double adapter_scale_ = 1.0;
 };
 
 }  // namespace flipside
