@@ -86,13 +86,18 @@ inline std::pair<std::int64_t, std::int64_t> lora_matrix_shape(const model_confi
 inline std::vector<tensor_role> lora_roles(const model_config& c, const architecture_info& arch) {
   using R = tensor_role;
   std::vector<tensor_role> r;
-  if (arch.fused_qkv)
+  // push_back one by one: GCC 12 warns (-Wstringop-overflow, falsely) on insert of a list here.
+  if (arch.fused_qkv) {
     r.push_back(R::attn_qkv);
-  else
-    r.insert(r.end(), {R::attn_q, R::attn_k, R::attn_v});
+  } else {
+    r.push_back(R::attn_q);
+    r.push_back(R::attn_k);
+    r.push_back(R::attn_v);
+  }
   r.push_back(R::attn_output);
   if (c.mlp == mlp_kind::gated && !arch.fused_gate_up) r.push_back(R::ffn_gate);
-  r.insert(r.end(), {R::ffn_up, R::ffn_down});
+  r.push_back(R::ffn_up);
+  r.push_back(R::ffn_down);
   return r;
 }
 
