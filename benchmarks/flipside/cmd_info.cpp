@@ -1,7 +1,8 @@
 // `flipside info --model PATH` — what a model file holds: format, architecture, the
 // hyper-parameters its metadata (GGUF) or config.json (HF directory) states, tensor count, a dtype
 // histogram and the parameter count. PATH is a .gguf file, a Hugging Face model directory
-// (config.json + model.safetensors or a sharded index), a .safetensors file or an index.json.
+// (config.json + model.safetensors or a sharded index), a .safetensors file or an index.json;
+// `PATH+lora:ADAPTER[@SCALE]` also describes the LoRA adapter, checked against the base.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,9 @@
 #include <flipside/core/tensor_view.hpp>
 #include <flipside/io/gguf_file.hpp>
 #include <flipside/io/safetensors_file.hpp>
+#include <flipside/model/lora_adapter.hpp>
+#include <flipside/model/model.hpp>
+#include <flipside/model/model_spec.hpp>
 
 #include "command.hpp"
 
@@ -133,10 +137,41 @@ void describe_safetensors(const fs::path& path) {
   print_tensor_summary(st.tensors());
 }
 
+// The adapter part of `PATH+lora:ADAPTER[@SCALE]`: loaded and checked against the base config.
+void describe_adapter(const flipside::model_spec& spec) {
+  const flipside::model base = flipside::model::load(spec.path);
+  for (const auto& a : spec.adapters) {
+    const auto ad = flipside::load_lora_adapter(a.path, base.config());
+    std::map<std::int64_t, std::pair<int, double>> ranks;  // rank → (matrices, scaling)
+    std::map<std::string, int> targets;
+    for (const auto& p : ad.pairs) {
+      ++ranks[p.rank].first;
+      ranks[p.rank].second = p.scaling;
+      const std::string t = flipside::gguf_tensor_name(p.role, 0);  // "blk.0.attn_q.weight"
+      ++targets[t.substr(6, t.size() - 6 - 7)];
+    }
+    std::printf("adapter:      %s (LoRA, %zu matrices, scale %g, unmerged)\n", a.path.c_str(),
+                ad.pairs.size(), a.scale);
+    for (const auto& [r, ns] : ranks)
+      std::printf("  rank %-5lld  %d matrices, scaling %g\n", static_cast<long long>(r), ns.first,
+                  ns.second);
+    std::string t;
+    for (const auto& kv : targets) t += (t.empty() ? "" : ", ") + kv.first;
+    std::printf("  targets:    %s\n", t.c_str());
+  }
+}
+
 void run_info(const std::string& model) {
   const fs::path path(model);
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw flipside::error(model + ": no such file or directory");
+  if (!fs::exists(path, ec)) {
+    const auto spec = flipside::model_spec::parse(model);
+    if (!spec.adapters.empty()) {
+      run_info(spec.path.string());
+      return describe_adapter(spec);
+    }
+    throw flipside::error(model + ": no such file or directory");
+  }
   if (fs::is_directory(path)) return describe_safetensors(path);
   if (flipside::gguf_file::has_magic(path)) return describe_gguf(path);
   const std::string ext = path.extension().string();
@@ -146,7 +181,9 @@ void run_info(const std::string& model) {
 
 void setup_info(CLI::App& sub) {
   auto model = std::make_shared<std::string>();
-  sub.add_option("--model", *model, "a .gguf file or a Hugging Face model directory")->required();
+  sub.add_option("--model", *model,
+                 "a .gguf file or a Hugging Face model directory, optionally +lora:ADAPTER[@SCALE]")
+      ->required();
   sub.callback([model] { run_info(*model); });
 }
 
