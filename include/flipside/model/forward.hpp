@@ -314,10 +314,14 @@ class forward_pass {
       const std::size_t n = static_cast<std::size_t>(d.b.rows);
       lora_t_.resize(R * d.rank());
       lora_u_.resize(R * n);
-      d.a.linear(X, lora_t_.data(), R, opt_.pool);
-      d.b.linear(lora_t_.data(), lora_u_.data(), R, opt_.pool);
+      // The products are thin (rank ≪ in, out): below ~256k multiply-adds (decode) a thread-pool
+      // dispatch costs more than it saves. Results do not depend on the choice (weight_kernels).
+      const std::size_t work = R * d.rank() * (static_cast<std::size_t>(d.a.cols) + n);
+      thread_pool* pool = work >= (std::size_t{1} << 18) ? opt_.pool : nullptr;
+      d.a.linear(X, lora_t_.data(), R, pool);
+      d.b.linear(lora_t_.data(), lora_u_.data(), R, pool);
       const float g = opt_.adapter_scale;
-      for_rows(opt_.pool, R,
+      for_rows(pool, R,
                [&](std::size_t r) { simd::axpy(g, lora_u_.data() + r * n, Y + r * n, n); });
     }
   }
