@@ -15,7 +15,7 @@ using namespace flipside;
 
 namespace {
 
-std::string error_of(const std::string& json) {
+std::string config_error(const std::string& json) {
   try {
     parse_hf_config(json, "cfg.json");
   } catch (const error& e) {
@@ -161,7 +161,7 @@ TEST_CASE("phi3 longrope (Phi-3.5-mini style): short factors, attention factor, 
     CHECK(long_t.inv_freq()[i] == Approx(std::pow(1e4, -2.0 * i / 16) / (2.0 + i)).epsilon(1e-6));
   }
   // Wrong number of factors: an error naming the field.
-  CHECK_THAT(error_of(R"({"model_type": "phi3", "vocab_size": 100, "hidden_size": 64,
+  CHECK_THAT(config_error(R"({"model_type": "phi3", "vocab_size": 100, "hidden_size": 64,
           "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 96,
           "rope_scaling": {"type": "longrope", "short_factor": [1, 2], "long_factor": [1, 2]}})"),
              Catch::Matchers::Contains("short_factor"));
@@ -169,7 +169,7 @@ TEST_CASE("phi3 longrope (Phi-3.5-mini style): short factors, attention factor, 
 
 TEST_CASE("unsupported gemma variants are refused by name") {
   using Catch::Matchers::Contains;
-  CHECK_THAT(error_of(R"({"model_type": "gemma3", "text_config": {"hidden_size": 8}})"),
+  CHECK_THAT(config_error(R"({"model_type": "gemma3", "text_config": {"hidden_size": 8}})"),
              Contains("cfg.json") && Contains("text_config"));
-  CHECK_THAT(error_of(R"({"model_type": "gemma", "vocab_size": 10})"), Contains("'gemma'"));
+  CHECK_THAT(config_error(R"({"model_type": "gemma", "vocab_size": 10})"), Contains("'gemma'"));
 }

@@ -20,7 +20,8 @@
 using namespace flipside;
 using namespace flipside::test;
 
-namespace {
+// A named namespace: test files of an area are compiled as one unity translation unit.
+namespace gemma3_ref {
 
 constexpr int H = 48, NH = 4, NKV = 2, D = 16, F = 80, V = 96, NL = 7, W = 5;
 constexpr double qpas = 24.0;  // query_pre_attn_scalar ≠ head_dim, so the scale is tested
@@ -139,22 +140,23 @@ struct ref_model {
   }
 };
 
-}  // namespace
+}  // namespace gemma3_ref
 
 TEST_CASE("gemma3: the runtime matches a double-precision reference forward (HF dir and GGUF)") {
   temp_dir tmp;
   const auto dir = tmp / "gemma3";
-  model_config c = parse_hf_config(config_json, "gemma3 config");
+  model_config c = parse_hf_config(gemma3_ref::config_json, "gemma3 config");
   REQUIRE(c.tied_embeddings);
   synthetic_options o;
   o.seed = 7;
   write_synthetic_hf(c, dir, o);
-  std::ofstream(dir / "config.json") << config_json;  // the real gemma3 keys
+  std::ofstream(dir / "config.json") << gemma3_ref::config_json;  // the real gemma3 keys
 
   std::vector<std::int32_t> toks;
-  for (int t = 0; t < 14; ++t) toks.push_back((t * 37 + 11) % V);  // 14 > W: windows matter
+  for (int t = 0; t < 14; ++t)
+    toks.push_back((t * 37 + 11) % gemma3_ref::V);  // 14 > W: windows matter
   const auto st = safetensors_file::open(dir / "model.safetensors");
-  const std::vector<float> want = ref_model{st}.logits(toks);
+  const std::vector<float> want = gemma3_ref::ref_model{st}.logits(toks);
 
   const model m = model::load(dir);
   CHECK(m.config().architecture == "gemma3");
@@ -168,7 +170,7 @@ TEST_CASE("gemma3: the runtime matches a double-precision reference forward (HF 
   CHECK(g.config().rope_local.theta == 1e4);
   CHECK(g.config().rope.theta == 1e6);
   CHECK(g.config().layers[5].sliding_window == 0);
-  CHECK(g.config().layers[6].sliding_window == W);
+  CHECK(g.config().layers[6].sliding_window == gemma3_ref::W);
   const double dg = max_abs_diff(batch_logits(g, toks, 1), want);
   INFO("GGUF: max |logit - reference| = " << dg);
   CHECK(dg <= 1e-4);
