@@ -6,8 +6,9 @@
 //
 // M ≥ 5: packed, cache-blocked GEMM (simd/gemm_kernel.hpp): for each kc-deep slice, B is packed
 // (f16 / bf16 widened to f32 while packing) into nr-wide panels, A into mr-tall panels, and the
-// register-tile micro-kernel sweeps them. M ≤ 4 (decode, a few queries): packing would triple
-// the weight traffic, so a direct kernel reads each weight row once against all M rows of A.
+// register-tile micro-kernel sweeps them. Few rows (decode, a few queries): packing would triple
+// the weight traffic, so M = 1 is a GEMV (simd/gemv.hpp) and M = 2 … 4 a direct kernel that
+// reads each weight row once against all M rows of A.
 //
 // Determinism: every C element is the same sequence of operations (kc-slices in order, one FMA
 // chain per slice) wherever its tile lies, and threads own disjoint column (or row) ranges, so
@@ -22,6 +23,7 @@
 #include <flipside/simd/arch.hpp>
 #include <flipside/simd/convert.hpp>
 #include <flipside/simd/gemm_kernel.hpp>
+#include <flipside/simd/gemv.hpp>
 
 namespace flipside::simd {
 
@@ -108,23 +110,24 @@ inline void gemm_packed(const float* A, std::size_t lda, const T* B, std::size_t
                         std::size_t n1, std::size_t K, bool accumulate) {
   using tile = gemm_tile<Arch>;
   constexpr std::size_t MR = tile::mr, NR = tile::nr;
-  thread_local packed_buffer a_buf, b_buf, t_buf;
-  float* apack = a_buf.get(tile::mc * tile::kc);
-  float* bpack = b_buf.get(tile::kc * tile::nc);
-  float* tmp = t_buf.get(NR * tile::kc);
+  thread_local packed_buffer a_buf, b_buf;
+  float* apack = a_buf.get(tile::mc * tile::kc + 8);  // + 8: slack of pack_transposed
+  float* bpack = b_buf.get(tile::kc * tile::nc + 8);
+  const std::size_t k_slices = (K + tile::kc - 1) / tile::kc;
+  const std::size_t kc = ((K + k_slices - 1) / k_slices + 7) / 8 * 8;  // ≤ tile::kc
   for (std::size_t jc = n0; jc < n1; jc += tile::nc) {
     const std::size_t nb = std::min(tile::nc, n1 - jc);
-    for (std::size_t pc = 0; pc < K; pc += tile::kc) {
-      const std::size_t kb = std::min(tile::kc, K - pc);
+    for (std::size_t pc = 0; pc < K; pc += kc) {
+      const std::size_t kb = std::min(kc, K - pc);
       const bool add = accumulate || pc > 0;
       for (std::size_t jr = 0; jr < nb; jr += NR)
         pack_b_panel<Arch, NR>(B + (jc + jr) * ldb + pc, ldb, std::min(NR, nb - jr), kb,
-                               bpack + jr * kb, tmp);
+                               bpack + jr * kb);
       for (std::size_t ic = m0; ic < m1; ic += tile::mc) {
         const std::size_t mb = std::min(tile::mc, m1 - ic);
         for (std::size_t ir = 0; ir < mb; ir += MR)
-          pack_a_panel<MR>(A + (ic + ir) * lda + pc, lda, std::min(MR, mb - ir), kb,
-                           apack + ir * kb);
+          pack_a_panel<Arch, MR>(A + (ic + ir) * lda + pc, lda, std::min(MR, mb - ir), kb,
+                                 apack + ir * kb);
         for (std::size_t jr = 0; jr < nb; jr += NR)
           for (std::size_t ir = 0; ir < mb; ir += MR)
             gemm_micro_kernel<Arch, MR, tile::nv>(
@@ -152,6 +155,10 @@ inline void gemm_strided(const float* A, std::size_t lda, const T* B, std::size_
   constexpr std::size_t L = xsimd::batch<float, Arch>::size;
   using tile = gemm_tile<Arch>;
   const std::size_t threads = pool ? pool->size() : 1;
+  if (M == 1 && !accumulate && ldb == K) {  // a matrix-vector product: stream the weights once
+    gemv<Arch>(B, A, C, N, K, pool);
+    return;
+  }
   if (M <= 4) {
     if (K >= L) FLIPSIDE_SIMD_PATH_HOOK("gemm_small_m", L);
     if (threads == 1 || N < 2 * threads) {

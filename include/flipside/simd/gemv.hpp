@@ -3,8 +3,8 @@
 //   W: [rows][cols] T (row-major, the [out][in] layout of a linear layer's weight)
 //   x: [cols] float,  y: [rows] float            y[r] = Σ_c W[r][c] · x[c]
 //
-// Memory-bound: every weight is read once, so the kernel streams four rows at a time (four
-// independent read streams, x reused from L1) with two accumulators per row. Each y[r] is
+// Memory-bound: every weight is read once, so the kernel streams several rows at a time (that
+// many independent read streams; x reused from L1). Each y[r] is
 // computed by the same instruction sequence whichever group of rows it falls in (tails use
 // std::fma, so no compiler contraction choice can differ between groups), and threads split the
 // rows, so the result is bitwise identical for any thread count.
@@ -31,40 +31,47 @@ inline void gemv_scalar(const T* W, const float* x, float* y, std::size_t rows,
 
 namespace detail {
 
-// y[0..R) for R consecutive rows starting at W (row stride `cols`).
-template <class Arch, std::size_t R, class T>
+// y[0..R) for R consecutive rows starting at W (row stride `cols`), NA accumulators per row.
+template <class Arch, std::size_t R, std::size_t NA, class T>
 inline void gemv_rows(const T* W, const float* x, float* y, std::size_t cols) noexcept {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::size_t L = batch::size;
-  batch acc0[R], acc1[R];
-  for (std::size_t r = 0; r < R; ++r) acc0[r] = acc1[r] = batch(0.0f);
+  batch acc[R][NA];
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t a = 0; a < NA; ++a) acc[r][a] = batch(0.0f);
   std::size_t c = 0;
-  for (; c + 2 * L <= cols; c += 2 * L) {
-    const batch x0 = batch::load_unaligned(x + c), x1 = batch::load_unaligned(x + c + L);
-    for (std::size_t r = 0; r < R; ++r) {
-      acc0[r] = fmadd<Arch>(load_as_f32<Arch>(W + r * cols + c), x0, acc0[r]);
-      acc1[r] = fmadd<Arch>(load_as_f32<Arch>(W + r * cols + c + L), x1, acc1[r]);
-    }
+  for (; c + NA * L <= cols; c += NA * L) {
+    batch xs[NA];
+    for (std::size_t a = 0; a < NA; ++a) xs[a] = batch::load_unaligned(x + c + a * L);
+    for (std::size_t r = 0; r < R; ++r)
+      for (std::size_t a = 0; a < NA; ++a)
+        acc[r][a] = fmadd<Arch>(load_as_f32<Arch>(W + r * cols + c + a * L), xs[a], acc[r][a]);
   }
-  if (c + L <= cols) {
+  if (NA > 1 && c + L <= cols) {
     const batch x0 = batch::load_unaligned(x + c);
     for (std::size_t r = 0; r < R; ++r)
-      acc0[r] = fmadd<Arch>(load_as_f32<Arch>(W + r * cols + c), x0, acc0[r]);
+      acc[r][0] = fmadd<Arch>(load_as_f32<Arch>(W + r * cols + c), x0, acc[r][0]);
     c += L;
   }
   for (std::size_t r = 0; r < R; ++r) {
-    float s = reduce_add(acc0[r] + acc1[r]);
+    batch sum = acc[r][0];
+    for (std::size_t a = 1; a < NA; ++a) sum += acc[r][a];
+    float s = reduce_add(sum);
     for (std::size_t t = c; t < cols; ++t) s = std::fma(to_f32(W[r * cols + t]), x[t], s);
     y[r] = s;
   }
 }
 
+// Rows per group: 4 f32 rows (2 accumulators each) or 8 f16 / bf16 rows (1 each) — 16-bit rows
+// are half as long, and eight concurrent streams keep as many bytes in flight (Zen 3: f16
+// 4096² went from ~14 to ~17 GB/s, f32 is the same either way).
 template <class Arch, class T>
 inline void gemv_range(const T* W, const float* x, float* y, std::size_t r0, std::size_t r1,
                        std::size_t cols) noexcept {
+  constexpr std::size_t R = sizeof(T) == 4 ? 4 : 8, NA = sizeof(T) == 4 ? 2 : 1;
   std::size_t r = r0;
-  for (; r + 4 <= r1; r += 4) gemv_rows<Arch, 4>(W + r * cols, x, y + r, cols);
-  for (; r < r1; ++r) gemv_rows<Arch, 1>(W + r * cols, x, y + r, cols);
+  for (; r + R <= r1; r += R) gemv_rows<Arch, R, NA>(W + r * cols, x, y + r, cols);
+  for (; r < r1; ++r) gemv_rows<Arch, 1, NA>(W + r * cols, x, y + r, cols);
 }
 
 }  // namespace detail
