@@ -222,10 +222,10 @@ TEMPLATE_LIST_TEST_CASE("gemm is bitwise identical for 1, 2, 3 and 4 threads", "
   flipside::thread_pool pools[] = {flipside::thread_pool(2), flipside::thread_pool(3),
                                    flipside::thread_pool(4)};
   const gemm_shape shapes[] = {{1, 70, 50},  {3, 9, 33},    {4, 130, 64}, {37, 100, 300},
-                               {100, 7, 20}, {200, 40, 17}, {6, 600, 40}};
+                               {100, 7, 20}, {200, 40, 17}, {6, 600, 40}, {9, 40, 1100}};
   for_each_element_type([&](auto tag) {
     using T = decltype(tag);
-    for (const auto& s : shapes) {
+    for (const auto& s : shapes) {  // K = 1100: three K slices of the packed path
       const auto A = r.vec(s.M * s.K);
       const auto B = as<T>(r.vec(s.N * s.K));
       const auto C0 = r.vec(s.M * s.N);

@@ -62,13 +62,15 @@ inline void gemv_rows(const T* W, const float* x, float* y, std::size_t cols) no
   }
 }
 
-// Rows per group: 4 f32 rows (2 accumulators each) or 8 f16 / bf16 rows (1 each) — 16-bit rows
-// are half as long, and eight concurrent streams keep as many bytes in flight (Zen 3: f16
-// 4096² went from ~14 to ~17 GB/s, f32 is the same either way).
+// Rows per group: 4 f32 rows or 8 f16 / bf16 rows — 16-bit rows are half as long, and eight
+// concurrent streams keep as many bytes in flight (Zen 3: f16 4096² went from ~14 to ~17 GB/s,
+// f32 is the same either way). One accumulator per row: R independent FMA chains already
+// outrun DRAM, and one chain makes y[r] bitwise equal to gemm's direct kernel for M ≤ 4 (the
+// same chain, reduce_add, std::fma tail), so gemm with M = 1 can be this GEMV.
 template <class Arch, class T>
 inline void gemv_range(const T* W, const float* x, float* y, std::size_t r0, std::size_t r1,
                        std::size_t cols) noexcept {
-  constexpr std::size_t R = sizeof(T) == 4 ? 4 : 8, NA = sizeof(T) == 4 ? 2 : 1;
+  constexpr std::size_t R = sizeof(T) == 4 ? 4 : 8, NA = 1;
   std::size_t r = r0;
   for (; r + R <= r1; r += R) gemv_rows<Arch, R, NA>(W + r * cols, x, y + r, cols);
   for (; r < r1; ++r) gemv_rows<Arch, 1, NA>(W + r * cols, x, y + r, cols);
