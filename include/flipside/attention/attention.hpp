@@ -18,8 +18,10 @@
 //   xtensor arrays [T, H, D]            for users and examples
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <vector>
 
 #include <xtensor/xtensor.hpp>
 
@@ -35,26 +37,72 @@ namespace flipside {
 
 namespace detail {
 
+// Packs K (and converts V unless it is read in place) of every KV head once, in parallel: each
+// panel / row range is written by one job, so the buffers do not depend on the thread count.
+template <class Arch, class E>
+prepared_kv prepare_kv(const attention_problem<E>& pb, bool values_in_place, thread_pool* pool) {
+  constexpr std::size_t N = xsimd::batch<float, Arch>::size, NR = panel_keys<Arch>;
+  constexpr std::size_t value_rows_per_job = 64;
+  const std::size_t L = pb.n_keys, d = pb.head_dim, dp = round_up(d, N);
+  const std::size_t panels = (L + NR - 1) / NR;
+  const std::size_t key_floats = pb.n_kv_heads * panels * dp * NR;
+  const std::size_t value_floats = values_in_place ? 0 : pb.n_kv_heads * L * dp;
+  thread_local std::vector<float> buffer;  // the calling thread's; reused across calls
+  if (buffer.size() < key_floats + value_floats) buffer.resize(key_floats + value_floats);
+  float* keys = buffer.data();
+  float* values = values_in_place ? nullptr : buffer.data() + key_floats;
+  const std::size_t value_jobs = (L + value_rows_per_job - 1) / value_rows_per_job;
+  const std::size_t key_jobs = pb.n_kv_heads * panels;
+  const std::size_t n_jobs = key_jobs + (values ? pb.n_kv_heads * value_jobs : 0);
+  auto job = [&](std::size_t i) {
+    if (i < key_jobs) {
+      const std::size_t g = i / panels, p = i % panels;
+      pack_keys<Arch>(pb.k + p * NR * pb.kv_row + g * d, pb.kv_row, std::min(NR, L - p * NR), d, dp,
+                      keys + i * dp * NR);
+      return;
+    }
+    i -= key_jobs;
+    const std::size_t g = i / value_jobs, j0 = (i % value_jobs) * value_rows_per_job;
+    for (std::size_t j = j0; j < std::min(L, j0 + value_rows_per_job); ++j) {
+      float* dst = values + (g * L + j) * dp;
+      convert_to_f32<Arch>(pb.v + j * pb.kv_row + g * d, dst, d);
+      std::fill(dst + d, dst + dp, 0.0f);
+    }
+  };
+  if (pool && pool->size() > 1)
+    pool->parallel_for(n_jobs, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) job(i);
+    });
+  else
+    for (std::size_t i = 0; i < n_jobs; ++i) job(i);
+  return {keys, values, panels};
+}
+
 template <class Mask, class Softmax, class Arch, class E>
 void run_attention(const attention_problem<E>& pb, thread_pool* pool) {
+  using block = attention_block<Mask, Softmax, Arch, E>;
   const std::size_t bt = block_positions<Softmax>(pb.group(), pb.head_dim);
   const std::size_t n_blocks = (pb.n_queries + bt - 1) / bt;
   const std::size_t n_units = n_blocks * pb.n_kv_heads;
+  // Prefill-sized blocks share K packed once (and V converted once unless read in place).
+  prepared_kv prep;
+  if (std::min(bt, pb.n_queries) * pb.group() >= packed_min_rows && pb.n_keys > 0)
+    prep = prepare_kv<Arch>(pb, block::kv_in_place(pb.head_dim), pool);
   // Unit u → (block, kv head), latest blocks first: under a causal mask they see the most keys,
   // so handing them out first balances threads. Which thread takes a unit changes nothing in
   // its result.
-  auto unit = [&](attention_block<Mask, Softmax, Arch, E>& blk, std::size_t u) {
+  auto unit = [&](block& blk, std::size_t u) {
     const std::size_t b = n_blocks - 1 - u / pb.n_kv_heads, g = u % pb.n_kv_heads;
     blk.run(g, b * bt, std::min(pb.n_queries, (b + 1) * bt));
   };
   if (!pool || pool->size() == 1 || n_units == 1) {
-    attention_block<Mask, Softmax, Arch, E> blk(pb, bt);
+    block blk(pb, bt, prep);
     for (std::size_t u = 0; u < n_units; ++u) unit(blk, u);
     return;
   }
   std::atomic<std::size_t> next{0};
   pool->run([&](std::size_t) {
-    attention_block<Mask, Softmax, Arch, E> blk(pb, bt);
+    block blk(pb, bt, prep);
     for (std::size_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < n_units;) unit(blk, u);
   });
 }

@@ -19,6 +19,7 @@
 
 #include <flipside/attention/detail/element.hpp>
 #include <flipside/attention/detail/micro_kernels.hpp>
+#include <flipside/attention/detail/packed_qk.hpp>
 #include <flipside/attention/params.hpp>
 #include <flipside/attention/policies.hpp>
 #include <flipside/simd/arch.hpp>
@@ -76,36 +77,56 @@ inline float* thread_scratch(std::size_t n_floats) {
 // many times from L1/L2, few enough that Q, O and the score tile stay cache-resident.
 template <class Softmax>
 inline std::size_t block_positions(std::size_t group, std::size_t head_dim) noexcept {
-  const std::size_t target_rows = is_online<Softmax>::value ? (head_dim <= 64 ? 48 : 32) : 16;
+  const std::size_t target_rows = is_online<Softmax>::value && head_dim <= 128 ? 48 : 24;
   return std::max<std::size_t>(1, target_rows / group);
 }
+
+// Calls whose blocks have at least this many rows (prefill) compute scores on packed keys
+// (packed_qk.hpp); smaller ones (decode: one position × the group's heads) read K rows in place
+// with the dot-product kernels (micro_kernels.hpp), where packing would cost more than it saves.
+inline constexpr std::size_t packed_min_rows = 12;
+
+// K (and V, when it cannot be read in place) of every KV head, converted to f32 once per call
+// for the prefill path and shared read-only by all threads:
+//   keys    [n_kv_heads][panels][dp][NR]   packed panels of NR = 2N keys (pack_keys)
+//   values  [n_kv_heads][n_keys][dp]       f32 rows zero-padded to dp, or null: V used in place
+struct prepared_kv {
+  const float* keys = nullptr;
+  const float* values = nullptr;
+  std::size_t panels = 0;
+};
 
 template <class Mask, class Softmax, class A, class E>
 class attention_block {
   using B = xsimd::batch<float, A>;
   static constexpr std::size_t N = B::size;
+  static constexpr std::size_t NR = panel_keys<A>;
   static constexpr bool online = is_online<Softmax>::value;
   static constexpr float neg_inf = -std::numeric_limits<float>::infinity();
 
  public:
   static constexpr std::size_t lanes = N;  // float lanes of the micro-kernels
 
-  attention_block(const attention_problem<E>& pb, std::size_t max_positions)
+  // K/V of f32 rows whose length is a multiple of N are read in place.
+  static bool kv_in_place(std::size_t head_dim) noexcept {
+    return std::is_same_v<E, float> && head_dim % N == 0;
+  }
+
+  attention_block(const attention_problem<E>& pb, std::size_t max_positions,
+                  const prepared_kv& prep)
       : pb_(pb),
+        prep_(prep),
         G_(pb.group()),
         d_(pb.head_dim),
         dp_(round_up(pb.head_dim, N)),
-        direct_(std::is_same_v<E, float> && pb.head_dim % N == 0) {
+        direct_(kv_in_place(pb.head_dim)) {
     const std::size_t R = max_positions * G_;
     std::size_t span = pb.n_keys;  // keys whose scores are held at once
-    stage_keys_ = 64;
-    if constexpr (online) {
-      span = Softmax::tile;
-      stage_keys_ = std::min<std::size_t>(Softmax::tile, 128);
-    }
-    s_stride_ = round_up(std::max<std::size_t>(span, 1), N);
+    if constexpr (online) span = Softmax::tile;
+    // + NR: packed scores start at the panel boundary at or before the first key.
+    s_stride_ = round_up(std::max<std::size_t>(span, 1), NR) + NR;
     const std::size_t sizes[] = {
-        R * dp_, R * dp_, R * s_stride_, R, R, R, R, direct_ ? 0 : stage_keys_ * dp_};
+        R * dp_, R * dp_, R * s_stride_, R, R, R, R, direct_ ? 0 : stage_keys * dp_};
     std::size_t total = 0;
     for (auto s : sizes) total += round_up(s, 16);
     float* p = thread_scratch(total);
@@ -148,6 +169,9 @@ class attention_block {
   }
 
  private:
+  // Keys staged at a time when K/V must be converted for the dot-product path.
+  static constexpr std::size_t stage_keys = 64;
+
   std::size_t row_lo(std::size_t t) const noexcept {
     return mask_range<Mask>::lo(pb_.position + t, pb_.n_keys, pb_.window);
   }
@@ -166,8 +190,8 @@ class attention_block {
     }
   }
 
-  // Rows [a, b) of K or V of head g as f32 rows `stride` apart, zero-padded to dp: the cache
-  // itself when it already is that, else converted into the staging buffer.
+  // Rows [a, b) (b − a ≤ stage_keys unless in place) of K or V of head g as f32 rows `stride`
+  // apart, zero-padded to dp: the cache itself when possible, else converted into kv_stage_.
   const float* kv_rows(const E* base, std::size_t g, std::size_t a, std::size_t b,
                        std::size_t& stride) noexcept {
     if constexpr (std::is_same_v<E, float>) {
@@ -178,43 +202,59 @@ class attention_block {
     }
     for (std::size_t j = a; j < b; ++j) {
       float* dst = kv_stage_ + (j - a) * dp_;
-      convert_to_f32(base + j * pb_.kv_row + g * d_, dst, d_);
+      convert_to_f32<A>(base + j * pb_.kv_row + g * d_, dst, d_);
       std::fill(dst + d_, dst + dp_, 0.0f);
     }
     stride = dp_;
     return kv_stage_;
   }
 
-  // S[r][j − a] = qs[r]·K[j] for keys [a, b).
-  void scores(std::size_t g, std::size_t R, std::size_t a, std::size_t b) noexcept {
-    for (std::size_t c0 = a; c0 < b; c0 += stage_keys_) {
-      const std::size_t c1 = std::min(b, c0 + stage_keys_);
+  // Scores of keys [a, b): S[r][j − base] = qs[r]·K[j]; returns base (≤ a; the packed path
+  // starts at the panel boundary, the entries before a are then masked).
+  std::size_t scores(std::size_t g, std::size_t R, std::size_t a, std::size_t b) noexcept {
+    if (prep_.keys) {
+      const std::size_t p0 = a / NR, p1 = (b + NR - 1) / NR;
+      qk_packed_block<A>(qs_, dp_, R, prep_.keys + (g * prep_.panels + p0) * dp_ * NR, p1 - p0, dp_,
+                         s_, s_stride_);
+      return p0 * NR;
+    }
+    const std::size_t chunk = direct_ ? b - a : stage_keys;
+    for (std::size_t c0 = a; c0 < b; c0 += chunk) {
+      const std::size_t c1 = std::min(b, c0 + chunk);
       std::size_t ks;
       const float* k = kv_rows(pb_.k, g, c0, c1, ks);
       qk_block<A>(qs_, dp_, R, k, ks, c1 - c0, dp_, s_ + (c0 - a), s_stride_);
     }
+    return a;
   }
 
-  // O[r] = α_r·O[r] + Σ_{j∈[a,b)} P[r][j − a]·V[j].
-  void accumulate(std::size_t g, std::size_t R, std::size_t a, std::size_t b) noexcept {
-    for (std::size_t c0 = a; c0 < b; c0 += stage_keys_) {
-      const std::size_t c1 = std::min(b, c0 + stage_keys_);
+  // O[r] = α_r·O[r] + Σ_{j∈[a,b)} P[r][j − a]·V[j], P rows at p (stride s_stride_).
+  void accumulate(std::size_t g, std::size_t R, std::size_t a, std::size_t b,
+                  const float* p) noexcept {
+    if (prep_.values) {
+      pv_block<A>(o_, dp_, R, alpha_, p, s_stride_, prep_.values + (g * pb_.n_keys + a) * dp_, dp_,
+                  b - a, dp_);
+      return;
+    }
+    const std::size_t chunk = direct_ ? b - a : stage_keys;
+    for (std::size_t c0 = a; c0 < b; c0 += chunk) {
+      const std::size_t c1 = std::min(b, c0 + chunk);
       std::size_t vs;
       const float* v = kv_rows(pb_.v, g, c0, c1, vs);
-      pv_block<A>(o_, dp_, R, c0 == a ? alpha_ : ones_, s_ + (c0 - a), s_stride_, v, vs, c1 - c0,
+      pv_block<A>(o_, dp_, R, c0 == a ? alpha_ : ones_, p + (c0 - a), s_stride_, v, vs, c1 - c0,
                   dp_);
     }
   }
 
-  // Soft-caps the scores of row r over keys [a, b) and masks those outside [lo, hi) (and the
-  // padding up to a multiple of N) with −∞. Returns false when the row sees none of them.
+  // Row s holds the scores of keys [a, b) from s[0]: soft-caps them and masks those outside
+  // [lo, hi) (and the padding up to a multiple of N) with −∞. False when the row sees none.
   bool prepare_row(float* s, std::size_t a, std::size_t b, std::size_t lo,
                    std::size_t hi) noexcept {
     const std::size_t nk = b - a, np = round_up(nk, N);
     if (pb_.softcap > 0.0f) {
       const B cap(pb_.softcap), inv(1.0f / pb_.softcap);
       for (std::size_t j = 0; j < np; j += N)
-        (cap * xsimd::tanh(B::load_aligned(s + j) * inv)).store_aligned(s + j);
+        (cap * xsimd::tanh(B::load_unaligned(s + j) * inv)).store_unaligned(s + j);
     }
     const std::size_t va = std::max(a, lo), vb = std::min(b, hi);
     if (va >= vb) {
@@ -229,7 +269,7 @@ class attention_block {
   // Max of the first np (multiple of N) scores of a row.
   static float row_max(const float* s, std::size_t np) noexcept {
     B mx(neg_inf);
-    for (std::size_t j = 0; j < np; j += N) mx = xsimd::max(mx, B::load_aligned(s + j));
+    for (std::size_t j = 0; j < np; j += N) mx = xsimd::max(mx, B::load_unaligned(s + j));
     return simd::reduce_max(mx);
   }
 
@@ -238,8 +278,8 @@ class attention_block {
     const B mb(m);
     B sum(0.0f);
     for (std::size_t j = 0; j < np; j += N) {
-      const B p = xsimd::exp(B::load_aligned(s + j) - mb);
-      p.store_aligned(s + j);
+      const B p = xsimd::exp(B::load_unaligned(s + j) - mb);
+      p.store_unaligned(s + j);
       sum += p;
     }
     return simd::reduce_add(sum);
@@ -247,11 +287,11 @@ class attention_block {
 
   void online_tile(std::size_t g, std::size_t t0, std::size_t R, std::size_t a,
                    std::size_t b) noexcept {
-    scores(g, R, a, b);
+    const std::size_t off = a - scores(g, R, a, b);
     const std::size_t np = round_up(b - a, N);
     for (std::size_t r = 0; r < R; ++r) {
       const std::size_t t = t0 + r / G_;
-      float* s = s_ + r * s_stride_;
+      float* s = s_ + r * s_stride_ + off;
       if (!prepare_row(s, a, b, row_lo(t), row_hi(t))) {
         alpha_[r] = 1.0f;
         continue;
@@ -262,25 +302,25 @@ class attention_block {
       m_[r] = m_new;
       alpha_[r] = alpha;
     }
-    accumulate(g, R, a, b);
+    accumulate(g, R, a, b, s_ + off);
   }
 
   void two_pass_range(std::size_t g, std::size_t t0, std::size_t R, std::size_t a,
                       std::size_t b) noexcept {
-    scores(g, R, a, b);
+    const std::size_t off = a - scores(g, R, a, b);
     const std::size_t np = round_up(b - a, N);
     for (std::size_t r = 0; r < R; ++r) {
       const std::size_t t = t0 + r / G_;
-      float* s = s_ + r * s_stride_;
+      float* s = s_ + r * s_stride_ + off;
       alpha_[r] = 1.0f;
       if (!prepare_row(s, a, b, row_lo(t), row_hi(t))) continue;
       const float m = row_max(s, np);
-      const float inv = 1.0f / exp_row(s, np, m);
-      const B ib(inv);
-      for (std::size_t j = 0; j < np; j += N) (B::load_aligned(s + j) * ib).store_aligned(s + j);
+      const B inv(1.0f / exp_row(s, np, m));
+      for (std::size_t j = 0; j < np; j += N)
+        (B::load_unaligned(s + j) * inv).store_unaligned(s + j);
       l_[r] = 1.0f;  // the weights are already normalised
     }
-    accumulate(g, R, a, b);
+    accumulate(g, R, a, b, s_ + off);
   }
 
   void write_output(std::size_t g, std::size_t t0, std::size_t R) noexcept {
@@ -294,9 +334,10 @@ class attention_block {
   }
 
   const attention_problem<E>& pb_;
+  const prepared_kv& prep_;
   std::size_t G_, d_, dp_;
   bool direct_;
-  std::size_t s_stride_ = 0, stage_keys_ = 0;
+  std::size_t s_stride_ = 0;
   float *qs_ = nullptr, *o_ = nullptr, *s_ = nullptr, *m_ = nullptr, *l_ = nullptr,
         *alpha_ = nullptr, *ones_ = nullptr, *kv_stage_ = nullptr;
 };

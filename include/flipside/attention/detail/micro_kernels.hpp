@@ -1,88 +1,190 @@
 // Register-blocked micro-kernels of attention, on xsimd batches of Arch (N float lanes).
 //
-//   qk: S[r][j] = Σ_c Q[r][c] · K[j][c]          r < MR, j < NR, c < dp (dp a multiple of N)
-//   pv: O[r][c] = α_r · O[r][c] + Σ_j P[r][j] · V[j][c]   r < MR, j < nk, c in C batches
+//   qk: S[r][j] = Σ_c Q[r][c] · K[j][c]                    c < dp (dp a multiple of N)
+//   pv: O[r][c] = α_r · O[r][c] + Σ_j P[r][j] · V[j][c]
 //
-// qk vectorises along head_dim: MR·NR = N accumulators (4×2 on AVX2, 4×4 on AVX-512) reduced
-// together by one haddp, so K rows are read straight from the cache without packing — every K
-// element loaded feeds MR FMAs (all the query heads of a GQA group at once during decode), and
-// every Q element NR FMAs. pv vectorises along head_dim with P broadcast: MR·C accumulators live
-// in registers across the whole key range. Q and O rows are zero-padded to dp so neither kernel
-// has a head_dim tail.
+// qk vectorises along head_dim with 4 rows × 2 keys = 8 accumulators, reduced together at the end
+// (one haddp on AVX2), so K rows are read straight from the cache without packing: every K
+// element loaded feeds 4 FMAs (during decode: the 4 query heads of a GQA group at once), every Q
+// element 2. pv vectorises along head_dim with P broadcast: 4 rows × 2 batches = 8 accumulators
+// stay in registers across the whole key range. Q and O rows are zero-padded to dp, so neither
+// kernel has a head_dim tail.
+//
+// The hot 4×2 kernels spell their registers out as variables: with arrays of batches GCC 12
+// re-loads each K/V vector from memory once per FMA instead of keeping it in a register, and the
+// extra loads cost ~30 % at L2 bandwidth. The loops over K/V tiles run keys-outer for qk (a
+// key pair stays in L1 while all query rows pass) and head_dim-outer for pv (a column slice of V
+// stays in L1 while all rows pass).
 #pragma once
 
 #include <cstddef>
 
+#include <flipside/attention/detail/register_barrier.hpp>
 #include <flipside/simd/arch.hpp>
 
 namespace flipside::detail {
 
-template <class A, std::size_t MR, std::size_t NR>
-inline void qk_micro(const float* q, std::size_t q_stride, const float* k, std::size_t k_stride,
-                     std::size_t dp, float* s, std::size_t s_stride) noexcept {
+// out[i] = Σ lanes of a_i, i < 8.
+template <class A>
+inline void reduce8(const xsimd::batch<float, A> (&a)[8], float* out) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
-  static_assert(MR * NR == N, "one haddp reduces exactly N accumulators");
-  B acc[MR * NR];
-  for (std::size_t i = 0; i < MR * NR; ++i) acc[i] = B(0.0f);
-  for (std::size_t c = 0; c < dp; c += N) {
-    B kb[NR];
-    for (std::size_t j = 0; j < NR; ++j) kb[j] = B::load_unaligned(k + j * k_stride + c);
-    for (std::size_t r = 0; r < MR; ++r) {
-      const B qb = B::load_unaligned(q + r * q_stride + c);
-      for (std::size_t j = 0; j < NR; ++j) acc[r * NR + j] = xsimd::fma(qb, kb[j], acc[r * NR + j]);
-    }
+  if constexpr (N == 8) {
+    xsimd::haddp(a).store_unaligned(out);
+  } else if constexpr (N == 4) {
+    xsimd::haddp(a).store_unaligned(out);
+    xsimd::haddp(a + 4).store_unaligned(out + 4);
+  } else {
+    for (std::size_t i = 0; i < 8; ++i) out[i] = simd::reduce_add(a[i]);
   }
-  alignas(64) float sums[N];
-  xsimd::haddp(acc).store_aligned(sums);
-  for (std::size_t r = 0; r < MR; ++r)
-    for (std::size_t j = 0; j < NR; ++j) s[r * s_stride + j] = sums[r * NR + j];
 }
 
-// MR rows against one key (the key-count remainder of a block).
+// S[r][j] for rows q + r·q_stride (r < 4) and keys k + j·k_stride (j < 2).
+template <class A>
+inline void qk_4x2(const float* q, std::size_t q_stride, const float* k, std::size_t k_stride,
+                   std::size_t dp, float* s, std::size_t s_stride) noexcept {
+  using B = xsimd::batch<float, A>;
+  constexpr std::size_t N = B::size;
+  const float *q0 = q, *q1 = q + q_stride, *q2 = q + 2 * q_stride, *q3 = q + 3 * q_stride;
+  const float *k0 = k, *k1 = k + k_stride;
+  B a00(0.0f), a01(0.0f), a10(0.0f), a11(0.0f), a20(0.0f), a21(0.0f), a30(0.0f), a31(0.0f);
+  for (std::size_t c = 0; c < dp; c += N) {
+    B x0 = B::load_unaligned(k0 + c), x1 = B::load_unaligned(k1 + c);
+    in_register(x0);
+    in_register(x1);
+    B y = B::load_unaligned(q0 + c);
+    in_register(y);
+    a00 = xsimd::fma(y, x0, a00);
+    a01 = xsimd::fma(y, x1, a01);
+    y = B::load_unaligned(q1 + c);
+    in_register(y);
+    a10 = xsimd::fma(y, x0, a10);
+    a11 = xsimd::fma(y, x1, a11);
+    y = B::load_unaligned(q2 + c);
+    in_register(y);
+    a20 = xsimd::fma(y, x0, a20);
+    a21 = xsimd::fma(y, x1, a21);
+    y = B::load_unaligned(q3 + c);
+    in_register(y);
+    a30 = xsimd::fma(y, x0, a30);
+    a31 = xsimd::fma(y, x1, a31);
+  }
+  const B acc[8] = {a00, a01, a10, a11, a20, a21, a30, a31};
+  float sums[8];
+  reduce8<A>(acc, sums);
+  for (std::size_t r = 0; r < 4; ++r) {
+    s[r * s_stride] = sums[2 * r];
+    s[r * s_stride + 1] = sums[2 * r + 1];
+  }
+}
+
+// One row against N keys (N accumulators, one haddp): rows left over from groups of 4.
+template <class A>
+inline void qk_1xN(const float* q, const float* k, std::size_t k_stride, std::size_t dp,
+                   float* s) noexcept {
+  using B = xsimd::batch<float, A>;
+  constexpr std::size_t N = B::size;
+  B acc[N];
+#pragma GCC unroll 16
+  for (std::size_t j = 0; j < N; ++j) acc[j] = B(0.0f);
+  for (std::size_t c = 0; c < dp; c += N) {
+    B y = B::load_unaligned(q + c);
+    in_register(y);
+#pragma GCC unroll 16
+    for (std::size_t j = 0; j < N; ++j)
+      acc[j] = xsimd::fma(y, B::load_unaligned(k + j * k_stride + c), acc[j]);
+  }
+  xsimd::haddp(acc).store_unaligned(s);
+}
+
+// MR rows against one key: the key-count remainder.
 template <class A, std::size_t MR>
 inline void qk_column(const float* q, std::size_t q_stride, const float* k, std::size_t dp,
                       float* s, std::size_t s_stride) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
   B acc[MR];
+#pragma GCC unroll 16
   for (std::size_t r = 0; r < MR; ++r) acc[r] = B(0.0f);
   for (std::size_t c = 0; c < dp; c += N) {
-    const B kb = B::load_unaligned(k + c);
+    B x = B::load_unaligned(k + c);
+    in_register(x);
+#pragma GCC unroll 16
     for (std::size_t r = 0; r < MR; ++r)
-      acc[r] = xsimd::fma(B::load_unaligned(q + r * q_stride + c), kb, acc[r]);
+      acc[r] = xsimd::fma(B::load_unaligned(q + r * q_stride + c), x, acc[r]);
   }
+#pragma GCC unroll 16
   for (std::size_t r = 0; r < MR; ++r) s[r * s_stride] = simd::reduce_add(acc[r]);
 }
 
-// S[r][j] for MR rows and keys j < nk.
-template <class A, std::size_t MR>
-inline void qk_rows(const float* q, std::size_t q_stride, const float* k, std::size_t k_stride,
-                    std::size_t nk, std::size_t dp, float* s, std::size_t s_stride) noexcept {
-  constexpr std::size_t NR = xsimd::batch<float, A>::size / MR;
-  std::size_t j = 0;
-  for (; j + NR <= nk; j += NR)
-    qk_micro<A, MR, NR>(q, q_stride, k + j * k_stride, k_stride, dp, s + j, s_stride);
-  for (; j < nk; ++j) qk_column<A, MR>(q, q_stride, k + j * k_stride, dp, s + j, s_stride);
-}
-
-// S[r][j] = Q[r]·K[j] for r < n_rows, j < nk.
+// S[r][j] = Q[r]·K[j] for r < n_rows, j < nk. Not inlined into the caller, where the register
+// allocator has the softmax bookkeeping to juggle too.
 template <class A>
-inline void qk_block(const float* q, std::size_t q_stride, std::size_t n_rows, const float* k,
-                     std::size_t k_stride, std::size_t nk, std::size_t dp, float* s,
-                     std::size_t s_stride) noexcept {
+[[gnu::noinline]] void qk_block(const float* q, std::size_t q_stride, std::size_t n_rows,
+                                const float* k, std::size_t k_stride, std::size_t nk,
+                                std::size_t dp, float* s, std::size_t s_stride) noexcept {
   constexpr std::size_t N = xsimd::batch<float, A>::size;
-  std::size_t r = 0;
-  if constexpr (N % 4 == 0)
-    for (; r + 4 <= n_rows; r += 4)
-      qk_rows<A, 4>(q + r * q_stride, q_stride, k, k_stride, nk, dp, s + r * s_stride, s_stride);
-  if constexpr (N % 2 == 0)
-    for (; r + 2 <= n_rows; r += 2)
-      qk_rows<A, 2>(q + r * q_stride, q_stride, k, k_stride, nk, dp, s + r * s_stride, s_stride);
-  for (; r < n_rows; ++r)
-    qk_rows<A, 1>(q + r * q_stride, q_stride, k, k_stride, nk, dp, s + r * s_stride, s_stride);
+  const std::size_t r4 = n_rows / 4 * 4;
+  std::size_t j = 0;
+  for (; j + 2 <= nk; j += 2)
+    for (std::size_t r = 0; r < r4; r += 4)
+      qk_4x2<A>(q + r * q_stride, q_stride, k + j * k_stride, k_stride, dp, s + r * s_stride + j,
+                s_stride);
+  for (; j < nk; ++j)
+    for (std::size_t r = 0; r < r4; r += 4)
+      qk_column<A, 4>(q + r * q_stride, q_stride, k + j * k_stride, dp, s + r * s_stride + j,
+                      s_stride);
+  for (std::size_t r = r4; r < n_rows; ++r) {
+    std::size_t jj = 0;
+    for (; jj + N <= nk; jj += N)
+      qk_1xN<A>(q + r * q_stride, k + jj * k_stride, k_stride, dp, s + r * s_stride + jj);
+    for (; jj < nk; ++jj)
+      qk_column<A, 1>(q + r * q_stride, q_stride, k + jj * k_stride, dp, s + r * s_stride + jj,
+                      s_stride);
+  }
 }
 
+// 4 rows × 2 batches of head_dim: O[r][0, 2N) = α_r·O[r] + Σ_j P[r][j]·V[j][0, 2N).
+template <class A>
+inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const float* p,
+                   std::size_t p_stride, const float* v, std::size_t v_stride,
+                   std::size_t nk) noexcept {
+  using B = xsimd::batch<float, A>;
+  constexpr std::size_t N = B::size;
+  float *o0 = o, *o1 = o + o_stride, *o2 = o + 2 * o_stride, *o3 = o + 3 * o_stride;
+  const float *p0 = p, *p1 = p + p_stride, *p2 = p + 2 * p_stride, *p3 = p + 3 * p_stride;
+  B a00 = B::load_unaligned(o0) * B(alpha[0]), a01 = B::load_unaligned(o0 + N) * B(alpha[0]);
+  B a10 = B::load_unaligned(o1) * B(alpha[1]), a11 = B::load_unaligned(o1 + N) * B(alpha[1]);
+  B a20 = B::load_unaligned(o2) * B(alpha[2]), a21 = B::load_unaligned(o2 + N) * B(alpha[2]);
+  B a30 = B::load_unaligned(o3) * B(alpha[3]), a31 = B::load_unaligned(o3 + N) * B(alpha[3]);
+  for (std::size_t j = 0; j < nk; ++j, v += v_stride) {
+    B x0 = B::load_unaligned(v), x1 = B::load_unaligned(v + N);
+    in_register(x0);
+    in_register(x1);
+    B w(p0[j]);
+    a00 = xsimd::fma(w, x0, a00);
+    a01 = xsimd::fma(w, x1, a01);
+    w = B(p1[j]);
+    a10 = xsimd::fma(w, x0, a10);
+    a11 = xsimd::fma(w, x1, a11);
+    w = B(p2[j]);
+    a20 = xsimd::fma(w, x0, a20);
+    a21 = xsimd::fma(w, x1, a21);
+    w = B(p3[j]);
+    a30 = xsimd::fma(w, x0, a30);
+    a31 = xsimd::fma(w, x1, a31);
+  }
+  a00.store_unaligned(o0);
+  a01.store_unaligned(o0 + N);
+  a10.store_unaligned(o1);
+  a11.store_unaligned(o1 + N);
+  a20.store_unaligned(o2);
+  a21.store_unaligned(o2 + N);
+  a30.store_unaligned(o3);
+  a31.store_unaligned(o3 + N);
+}
+
+// MR rows × C batches, the remainders of pv_4x2's blocking.
 template <class A, std::size_t MR, std::size_t C>
 inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const float* p,
                      std::size_t p_stride, const float* v, std::size_t v_stride,
@@ -90,48 +192,52 @@ inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const f
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
   B acc[MR][C];
-  for (std::size_t r = 0; r < MR; ++r) {
-    const B a(alpha[r]);
-    for (std::size_t c = 0; c < C; ++c) acc[r][c] = B::load_unaligned(o + r * o_stride + c * N) * a;
-  }
-  for (std::size_t j = 0; j < nk; ++j) {
-    B vb[C];
-    for (std::size_t c = 0; c < C; ++c) vb[c] = B::load_unaligned(v + j * v_stride + c * N);
-    for (std::size_t r = 0; r < MR; ++r) {
-      const B pb(p[r * p_stride + j]);
-      for (std::size_t c = 0; c < C; ++c) acc[r][c] = xsimd::fma(pb, vb[c], acc[r][c]);
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < MR; ++r)
+#pragma GCC unroll 16
+    for (std::size_t c = 0; c < C; ++c)
+      acc[r][c] = B::load_unaligned(o + r * o_stride + c * N) * B(alpha[r]);
+  for (std::size_t j = 0; j < nk; ++j, v += v_stride) {
+#pragma GCC unroll 16
+    for (std::size_t c = 0; c < C; ++c) {
+      B x = B::load_unaligned(v + c * N);
+      in_register(x);
+#pragma GCC unroll 16
+      for (std::size_t r = 0; r < MR; ++r)
+        acc[r][c] = xsimd::fma(B(p[r * p_stride + j]), x, acc[r][c]);
     }
   }
+#pragma GCC unroll 16
   for (std::size_t r = 0; r < MR; ++r)
+#pragma GCC unroll 16
     for (std::size_t c = 0; c < C; ++c) acc[r][c].store_unaligned(o + r * o_stride + c * N);
 }
 
-template <class A, std::size_t MR>
-inline void pv_rows(float* o, std::size_t o_stride, const float* alpha, const float* p,
-                    std::size_t p_stride, const float* v, std::size_t v_stride, std::size_t nk,
-                    std::size_t dp) noexcept {
-  constexpr std::size_t N = xsimd::batch<float, A>::size;
-  // Registers: MR·C accumulators + C rows of V + one broadcast; 16 ymm on AVX2, 32 zmm on AVX-512.
-  constexpr std::size_t C = N >= 16 ? 4 : 2;
-  std::size_t c = 0;
-  for (; c + C * N <= dp; c += C * N)
-    pv_micro<A, MR, C>(o + c, o_stride, alpha, p, p_stride, v + c, v_stride, nk);
-  for (; c < dp; c += N)
-    pv_micro<A, MR, 1>(o + c, o_stride, alpha, p, p_stride, v + c, v_stride, nk);
-}
-
-// O[r] = α_r·O[r] + Σ_{j<nk} P[r][j]·V[j] for r < n_rows.
+// O[r] = α_r·O[r] + Σ_{j<nk} P[r][j]·V[j] for r < n_rows (not inlined, as qk_block).
 template <class A>
-inline void pv_block(float* o, std::size_t o_stride, std::size_t n_rows, const float* alpha,
-                     const float* p, std::size_t p_stride, const float* v, std::size_t v_stride,
-                     std::size_t nk, std::size_t dp) noexcept {
-  std::size_t r = 0;
-  for (; r + 4 <= n_rows; r += 4)
-    pv_rows<A, 4>(o + r * o_stride, o_stride, alpha + r, p + r * p_stride, p_stride, v, v_stride,
-                  nk, dp);
-  for (; r < n_rows; ++r)
-    pv_rows<A, 1>(o + r * o_stride, o_stride, alpha + r, p + r * p_stride, p_stride, v, v_stride,
-                  nk, dp);
+[[gnu::noinline]] void pv_block(float* o, std::size_t o_stride, std::size_t n_rows,
+                                const float* alpha, const float* p, std::size_t p_stride,
+                                const float* v, std::size_t v_stride, std::size_t nk,
+                                std::size_t dp) noexcept {
+  constexpr std::size_t N = xsimd::batch<float, A>::size;
+  const std::size_t r4 = n_rows / 4 * 4;
+  std::size_t c = 0;
+  for (; c + 2 * N <= dp; c += 2 * N) {
+    for (std::size_t r = 0; r < r4; r += 4)
+      pv_4x2<A>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride, v + c,
+                v_stride, nk);
+    for (std::size_t r = r4; r < n_rows; ++r)
+      pv_micro<A, 1, 2>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
+                        v + c, v_stride, nk);
+  }
+  if (c < dp) {  // one batch of head_dim left
+    for (std::size_t r = 0; r < r4; r += 4)
+      pv_micro<A, 4, 1>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
+                        v + c, v_stride, nk);
+    for (std::size_t r = r4; r < n_rows; ++r)
+      pv_micro<A, 1, 1>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
+                        v + c, v_stride, nk);
+  }
 }
 
 }  // namespace flipside::detail
