@@ -6,9 +6,8 @@
 //
 // M ≥ 5: packed, cache-blocked GEMM (simd/gemm_kernel.hpp): for each kc-deep slice, B is packed
 // (f16 / bf16 widened to f32 while packing) into nr-wide panels, A into mr-tall panels, and the
-// register-tile micro-kernel sweeps them. Few rows (decode, a few queries): packing would triple
-// the weight traffic, so M = 1 is a GEMV (simd/gemv.hpp) and M = 2 … 4 a direct kernel that
-// reads each weight row once against all M rows of A.
+// register-tile micro-kernel sweeps them. M ≤ 4 (decode, a few queries): packing would triple
+// the weight traffic, so a direct kernel reads each weight row once against all M rows of A.
 //
 // Determinism: every C element is the same sequence of operations (kc-slices in order, one FMA
 // chain per slice) wherever its tile lies, and threads own disjoint column (or row) ranges, so
@@ -23,7 +22,6 @@
 #include <flipside/simd/arch.hpp>
 #include <flipside/simd/convert.hpp>
 #include <flipside/simd/gemm_kernel.hpp>
-#include <flipside/simd/gemv.hpp>
 
 namespace flipside::simd {
 
@@ -155,10 +153,6 @@ inline void gemm_strided(const float* A, std::size_t lda, const T* B, std::size_
   constexpr std::size_t L = xsimd::batch<float, Arch>::size;
   using tile = gemm_tile<Arch>;
   const std::size_t threads = pool ? pool->size() : 1;
-  if (M == 1 && !accumulate && ldb == K) {  // a matrix-vector product: stream the weights once
-    gemv<Arch>(B, A, C, N, K, pool);
-    return;
-  }
   if (M <= 4) {
     if (K >= L) FLIPSIDE_SIMD_PATH_HOOK("gemm_small_m", L);
     if (threads == 1 || N < 2 * threads) {
