@@ -209,6 +209,21 @@ class attention_block {
     return kv_stage_;
   }
 
+  // Hints the cache lines of head g's part of K or V rows [a, b) (a software prefetch: the
+  // hardware prefetchers lose track of decode's strided, interleaved K and V row streams, which
+  // then run at DRAM latency, not bandwidth).
+  void prefetch_rows(const E* base, std::size_t g, std::size_t a, std::size_t b) const noexcept {
+#if defined(__GNUC__)
+    constexpr std::size_t line = 64 / sizeof(E);
+    for (std::size_t j = a; j < b; ++j) {
+      const E* row = base + j * pb_.kv_row + g * d_;
+      for (std::size_t c = 0; c < d_; c += line) __builtin_prefetch(row + c, 0, 3);
+    }
+#else
+    (void)base, (void)g, (void)a, (void)b;
+#endif
+  }
+
   // Scores of keys [a, b): S[r][j − base] = qs[r]·K[j]; returns base (≤ a; the packed path
   // starts at the panel boundary, the entries before a are then masked).
   std::size_t scores(std::size_t g, std::size_t R, std::size_t a, std::size_t b) noexcept {
@@ -218,9 +233,13 @@ class attention_block {
                          s_, s_stride_);
       return p0 * NR;
     }
-    const std::size_t chunk = direct_ ? b - a : stage_keys;
-    for (std::size_t c0 = a; c0 < b; c0 += chunk) {
-      const std::size_t c1 = std::min(b, c0 + chunk);
+    // Unpacked (decode-sized) calls stream K and V from memory once: chunks of stage_keys keys,
+    // prefetching the next chunk's K and (online: accumulate reads it right after) this
+    // chunk's V.
+    for (std::size_t c0 = a; c0 < b; c0 += stage_keys) {
+      const std::size_t c1 = std::min(b, c0 + stage_keys);
+      prefetch_rows(pb_.k, g, c1, std::min(b, c1 + stage_keys));
+      if (online) prefetch_rows(pb_.v, g, c0, c1);
       std::size_t ks;
       const float* k = kv_rows(pb_.k, g, c0, c1, ks);
       qk_block<A>(qs_, dp_, R, k, ks, c1 - c0, dp_, s_ + (c0 - a), s_stride_);
@@ -236,9 +255,12 @@ class attention_block {
                   b - a, dp_);
       return;
     }
-    const std::size_t chunk = direct_ ? b - a : stage_keys;
-    for (std::size_t c0 = a; c0 < b; c0 += chunk) {
-      const std::size_t c1 = std::min(b, c0 + chunk);
+    // The first keys after b: the next tile's scores come next (online) — or nothing (two_pass).
+    prefetch_rows(pb_.k, g, b, std::min(pb_.n_keys, b + stage_keys));
+    if (!online) prefetch_rows(pb_.v, g, a, std::min(b, a + stage_keys));
+    for (std::size_t c0 = a; c0 < b; c0 += stage_keys) {
+      const std::size_t c1 = std::min(b, c0 + stage_keys);
+      prefetch_rows(pb_.v, g, c1, std::min(b, c1 + stage_keys));
       std::size_t vs;
       const float* v = kv_rows(pb_.v, g, c0, c1, vs);
       pv_block<A>(o_, dp_, R, c0 == a ? alpha_ : ones_, p + (c0 - a), s_stride_, v, vs, c1 - c0,
