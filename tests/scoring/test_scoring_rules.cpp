@@ -111,6 +111,40 @@ TEST_CASE("contextual calibration: three classes, and the content-free point map
                     Catch::Contains("content-free input 1"));
 }
 
+TEST_CASE("contextual calibration: the reference code's averaging of raw probability mass") {
+  // Raw content-free probabilities p(label | prompt): (0.07, 0.03), (0.2, 0.2), (0.3, 0.2).
+  // Reference code: mean (0.19, 0.14333…), renormalised → p_cf = (0.57, 0.43). Averaging the
+  // renormalised probabilities instead ((0.7, 0.3), (0.5, 0.5), (0.6, 0.4)) gives (0.6, 0.4).
+  auto scores = [](double shift) {
+    std::vector<option_scores> v(3);
+    const double raw[3][2] = {{0.07, 0.03}, {0.2, 0.2}, {0.3, 0.2}};
+    for (std::size_t k = 0; k < 3; ++k) {
+      v[k].log_probs = {shift + std::log(raw[k][0]), shift + std::log(raw[k][1])};
+      v[k].n_tokens = {1, 1};
+      v[k].normalised = true;
+      decide(v[k], v[k].log_probs);
+    }
+    return v;
+  };
+  const auto mass = contextual_calibration::from_content_free_mass(scores(0.0));
+  CHECK(mass.p_cf()[0] == Approx(0.57).epsilon(1e-14));
+  CHECK(mass.p_cf()[1] == Approx(0.43).epsilon(1e-14));
+  const auto renorm = contextual_calibration::from_content_free(scores(0.0));
+  CHECK(renorm.p_cf()[0] == Approx(0.6).epsilon(1e-14));
+  // p = (0.55, 0.45): W·p = (0.55/0.57, 0.45/0.43) = (0.964912…, 1.046512…) → class 1.
+  const auto w = mass.corrected({0.55, 0.45});
+  CHECK(w[0] == Approx(0.9649122807017545).epsilon(1e-13));
+  CHECK(w[1] == Approx(1.0465116279069768).epsilon(1e-13));
+  CHECK(mass.predict({0.55, 0.45}) == 1);
+  // Log space: probabilities of e^-2000 (underflow to 0 in double) give the same p_cf.
+  const auto tiny = contextual_calibration::from_content_free_mass(scores(-2000.0));
+  CHECK(tiny.p_cf()[0] == Approx(0.57).epsilon(1e-12));
+  auto un = scores(0.0);
+  un[1].normalised = false;
+  CHECK_THROWS_WITH(contextual_calibration::from_content_free_mass(un),
+                    Catch::Contains("content-free input 1 was scored unnormalised"));
+}
+
 TEST_CASE("content-free prompts keep the exemplars and replace the query's input") {
   const prompt_template t = templates::paper();
   auto ex = [](std::string text, int label) {

@@ -11,13 +11,21 @@
 //   q    = softmax(W·p)    the paper's calibrated probabilities, q̂ = softmax(W p̂ + b)
 //   prediction = argmax_c q_c = argmax_c p_c / p_cf_c   (ties → lowest index)
 //
-// Averaging the renormalised probabilities (rather than each content-free input's raw
-// probability mass, as the paper's code does) needs only label-set scores — an unnormalised
-// scorer suffices — and differs only in how the K content-free inputs are weighted.
+// Two ways of averaging over the K content-free inputs:
+//   from_content_free       the mean of each input's label-set (renormalised) probabilities: needs
+//                           only label-set scores, so an unnormalised scorer suffices;
+//   from_content_free_mass  the mean of each input's raw probabilities p(label | prompt), then
+//                           renormalised — what the paper's reference code does
+//                           (tonyzhaozh/few-shot-learning, get_p_content_free); needs normalised
+//                           log-probs. Computed in log space (no underflow for long labels).
+// They differ only in how the K inputs are weighted (equal for K = 1). The reference code predicts
+// argmax W·p without the softmax; the prediction is the same.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +71,31 @@ class contextual_calibration {
     probs.reserve(scores.size());
     for (const auto& s : scores) probs.push_back(s.probs);
     return from_content_free(probs);
+  }
+
+  // p_cf_c ∝ (1/K) Σ_k p(label c | content-free prompt k), from normalised log-probs:
+  // m_c = logsumexp_k(log_probs[k][c]), p_cf = softmax(m) (the 1/K cancels).
+  static contextual_calibration from_content_free_mass(const std::vector<option_scores>& scores) {
+    if (scores.empty()) throw argument_error("calibration: no content-free inputs");
+    const std::size_t C = scores[0].size();
+    std::vector<double> m(C, -std::numeric_limits<double>::infinity());
+    for (std::size_t k = 0; k < scores.size(); ++k) {
+      if (!scores[k].normalised)
+        throw argument_error(
+            "calibration: from_content_free_mass needs normalised log-probs (content-free input " +
+            std::to_string(k) + " was scored unnormalised): use label_scorer<normalised_logprobs>");
+      if (scores[k].size() != C)
+        throw argument_error("calibration: content-free input " + std::to_string(k) + " has " +
+                             std::to_string(scores[k].size()) + " label options, input 0 has " +
+                             std::to_string(C));
+      for (std::size_t c = 0; c < C; ++c) {
+        const double a = m[c], b = scores[k].log_probs[c];
+        const double hi = std::max(a, b), lo = std::min(a, b);
+        m[c] = hi == -std::numeric_limits<double>::infinity() ? hi
+                                                              : hi + std::log1p(std::exp(lo - hi));
+      }
+    }
+    return contextual_calibration(renormalise(m));
   }
 
   const std::vector<double>& p_cf() const noexcept { return p_cf_; }
