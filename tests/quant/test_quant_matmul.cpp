@@ -303,4 +303,8 @@ TEST_CASE("quant: linear takes tensor views of every supported type and rejects 
   bad.shape = {1, 96};
   CHECK_THROWS_WITH(quant::linear(bad, x.data(), y.data(), 1),
                     Catch::Contains("output.weight") && Catch::Contains("not a multiple"));
+  bad.shape = {2, 256};  // 288 bytes of q4_K, but the view holds 66
+  CHECK_THROWS_WITH(quant::linear(bad, x.data(), y.data(), 1), Catch::Contains("output.weight") &&
+                                                                   Catch::Contains("66 bytes") &&
+                                                                   Catch::Contains("need 288"));
 }
