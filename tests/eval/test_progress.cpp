@@ -39,7 +39,8 @@ TEST_CASE("progress without a terminal prints plain lines every 10 % or every in
   p.finish();
   const std::string out = contents(f);
   CHECK(out.find('\r') == std::string::npos);
-  CHECK(count(out, "progress: ") == 11);  // at 10, 20, …, 100 cells, plus the final line
+  CHECK(count(out, "progress: ") == 10);  // at 10, 20, …, 100 cells; finish() adds no repeat
+  CHECK(count(out, "100/100 cells") == 1);
   CHECK(out.find("progress: 10/100 cells (10.0 %)  2000 tok/s  elapsed 5s  ETA 45s\n") !=
         std::string::npos);
   CHECK(out.find("100/100 cells (100.0 %)") != std::string::npos);
@@ -54,6 +55,8 @@ TEST_CASE("progress without a terminal prints plain lines every 10 % or every in
     slow.advance();
   }
   CHECK(count(contents(f), "progress: ") == 3);  // at 12, 24 and 36 s… of 40 s: 12, 24, 36
+  slow.finish();  // 10/1000 is not on a line yet: the final line is printed
+  CHECK(count(contents(f), "progress: 10/1000 cells") == 1);
   std::fclose(f);
 }
 

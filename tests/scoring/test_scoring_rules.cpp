@@ -159,11 +159,18 @@ TEST_CASE("content-free prompts keep the exemplars and replace the query's input
   CHECK(default_content_free_inputs() == std::vector<std::string>{"N/A", "", "[MASK]"});
   const assembled_prompt cf = content_free_prompt(p, t, "N/A");
   CHECK(cf.prefix == p.prefix);
-  CHECK(cf.query == "Input: N/A\nOutput:");
+  // Only the input differs from the real query: the separator after the exemplars stays.
+  CHECK(p.query == "\n\nInput: a fine movie\nOutput:");
+  CHECK(cf.query == "\n\nInput: N/A\nOutput:");
   CHECK(cf.options == p.options);
   CHECK(cf.gold == -1);
-  CHECK(content_free_prompt(p, t, "").query == "Input: \nOutput:");
-  CHECK(content_free_prompt(p, t, "[MASK]", 2).query == "Input: [MASK]\n[MASK]\nOutput:");
+  CHECK(content_free_prompt(p, t, "").query == "\n\nInput: \nOutput:");
+  CHECK(content_free_prompt(p, t, "[MASK]", 2).query == "\n\nInput: [MASK]\n[MASK]\nOutput:");
+  // Zero-shot: no prefix, so no separator.
+  const assembled_prompt z =
+      assemble_prompt(t, {"Negative", "Positive"}, train, {}, {}, ex("a fine movie", 1));
+  REQUIRE(z.prefix.empty());
+  CHECK(content_free_prompt(z, t, "N/A").query == "Input: N/A\nOutput:");
 }
 
 TEST_CASE("generate mode: the answer is cut at the stop string, trimmed, matched exactly") {

@@ -69,12 +69,7 @@ void run_cell_prompts(prompt_evaluator& ev, const tokenizer& tok, const run_task
         if (it == calibrations.end()) {
           std::vector<option_scores> cf;
           for (const auto& input : st.content_free) {
-            assembled_prompt q = content_free_prompt(p, cfg.tmpl, input, n_fields);
-            // The query starts with the exemplar separator (assembled_prompt.hpp); keep it when
-            // content_free_prompt re-renders the query without it.
-            const std::string& sep = cfg.tmpl.exemplar_separator;
-            if (!q.prefix.empty() && q.query.compare(0, sep.size(), sep) != 0)
-              q.query = sep + q.query;
+            const assembled_prompt q = content_free_prompt(p, cfg.tmpl, input, n_fields);
             cf.push_back(ev.score(tokenize_prompt(q, encode), p.label_words));
           }
           it = calibrations.emplace(p.prefix, contextual_calibration::from_content_free(cf)).first;

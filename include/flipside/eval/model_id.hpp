@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <flipside/model/model_spec.hpp>
+
 namespace flipside {
 
 struct model_id {
@@ -20,30 +22,14 @@ struct model_id {
   std::string adapter;          // LoRA adapter path, empty when none
   std::optional<double> scale;  // adapter scale when given (`@0.5`)
 
-  // Never throws: a string without `+lora:` is all path. `@…` counts as a scale only when the
-  // whole tail is a finite number, so an adapter directory named `run@v2` stays intact.
+  // Never throws (model_spec.hpp's split): results of any id can be reported.
   static model_id parse(std::string id) {
     model_id m;
+    model_spec_parts p = split_model_spec(id);
     m.id = std::move(id);
-    static constexpr const char* marker = "+lora:";
-    const auto at = m.id.find(marker);
-    if (at == std::string::npos) {
-      m.path = m.id;
-      return m;
-    }
-    m.path = m.id.substr(0, at);
-    std::string rest = m.id.substr(at + 6);
-    const auto sep = rest.rfind('@');
-    if (sep != std::string::npos && sep + 1 < rest.size()) {
-      const std::string tail = rest.substr(sep + 1);
-      char* end = nullptr;
-      const double v = std::strtod(tail.c_str(), &end);
-      if (end == tail.c_str() + tail.size() && std::isfinite(v)) {
-        m.scale = v;
-        rest.resize(sep);
-      }
-    }
-    m.adapter = rest;
+    m.path = std::move(p.path);
+    m.adapter = std::move(p.adapter);
+    m.scale = p.scale;
     return m;
   }
 

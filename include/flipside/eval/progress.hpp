@@ -60,6 +60,8 @@ class progress_reporter {
   void finish() {
     if (finished_) return;
     finished_ = true;
+    // A plain line already showing the final count (the 100 % step) is not repeated.
+    if (!tty_ && lines_ > 0 && last_line_done_ == done_) return;
     draw(true);
   }
 
@@ -124,6 +126,7 @@ class progress_reporter {
   void draw(bool final_line) {
     last_draw_ = now_();
     last_line_done_ = done_;
+    ++lines_;
     if (!out_) return;
     if (tty_) {
       const int w = opt_.bar_width;
@@ -147,6 +150,7 @@ class progress_reporter {
   bool finished_ = false;
   double start_ = 0, last_draw_ = 0;
   std::size_t last_line_done_ = 0;
+  std::size_t lines_ = 0;  // status lines drawn
 };
 
 }  // namespace flipside

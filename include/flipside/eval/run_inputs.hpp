@@ -42,10 +42,7 @@ inline std::string run_model_fingerprint(const std::string& id) {
           std::string_view(reinterpret_cast<const char*>(image.data()), image.size()));
     return h.hex();
   }
-  const model_id m = model_id::parse(id);
-  if (m.has_adapter())
-    throw unsupported_error("model '" + id + "': LoRA adapters are not supported by this build");
-  return model_fingerprint(m);
+  return model_fingerprint(model_id::parse(id));
 }
 
 struct run_model {
@@ -81,7 +78,8 @@ inline run_model load_run_model(const std::string& id, const run_settings& st) {
     r.tok = tokenizer_from_gguf(*g);
   } else {
     namespace fs = std::filesystem;
-    const fs::path dir = fs::is_directory(id) ? fs::path(id) : fs::path(id).parent_path();
+    const fs::path base = model_id::parse(id).path;  // a LoRA adapter keeps its base's tokenizer
+    const fs::path dir = fs::is_directory(base) ? base : base.parent_path();
     r.tok = load_tokenizer(dir.string());
   }
   return r;

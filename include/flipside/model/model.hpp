@@ -97,7 +97,7 @@ class model {
       throw format_error(path.string(), "file",
                          "neither a GGUF file nor a Hugging Face model directory");
     }
-    return finish_load(std::move(impl));
+    return finish_load(std::move(impl), adapters);
   }
 
   // A GGUF image held in memory (a model the program builds itself, such as the built-in demo
@@ -131,7 +131,8 @@ class model {
     impl.state.weights = bind_weights(impl.state.config, src);
   }
 
-  static model finish_load(std::shared_ptr<impl_t> impl) {
+  static model finish_load(std::shared_ptr<impl_t> impl,
+                           const std::vector<adapter_spec>& adapters = {}) {
     model_state& s = impl->state;
     for (const adapter_spec& a : adapters) {
       const lora_adapter ad = load_lora_adapter(a.path, s.config);

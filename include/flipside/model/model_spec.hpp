@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <flipside/core/error.hpp>
@@ -19,37 +21,54 @@ struct adapter_spec {
   bool merge = false;          // fold into the weights at load: no run-time cost, fixed strength
 };
 
+// The parts of `PATH[+lora:ADAPTER[@SCALE]]`, split without judging them (never throws): a string
+// without `+lora:` is all path; `@…` counts as a scale only when the whole tail is a finite number,
+// so an adapter directory named `run@v2` stays intact.
+struct model_spec_parts {
+  std::string path;
+  std::string adapter;  // empty when none
+  std::optional<double> scale;
+};
+
+inline model_spec_parts split_model_spec(const std::string& text) {
+  static constexpr std::string_view marker = "+lora:";
+  model_spec_parts p;
+  const auto at = text.find(marker);
+  if (at == std::string::npos) {
+    p.path = text;
+    return p;
+  }
+  p.path = text.substr(0, at);
+  p.adapter = text.substr(at + marker.size());
+  const auto sep = p.adapter.rfind('@');
+  if (sep != std::string::npos && sep + 1 < p.adapter.size()) {
+    const std::string tail = p.adapter.substr(sep + 1);
+    char* end = nullptr;
+    const double v = std::strtod(tail.c_str(), &end);
+    if (end == tail.c_str() + tail.size() && std::isfinite(v)) {
+      p.scale = v;
+      p.adapter.resize(sep);
+    }
+  }
+  return p;
+}
+
 struct model_spec {
   std::filesystem::path path;
   std::vector<adapter_spec> adapters;
 
-  // Splits at the first `+lora:`; `@SCALE` is a scale only when the whole tail is a finite number
-  // (an adapter directory named `run@v2` stays intact). Adapters given this way are unmerged,
-  // so that a sweep over scales shares one loaded base. argument_error on an empty part.
+  // Adapters given this way are unmerged, so that a sweep over scales shares one loaded base.
+  // argument_error on an empty part.
   static model_spec parse(const std::string& text) {
-    static constexpr const char* marker = "+lora:";
+    const model_spec_parts parts = split_model_spec(text);
     model_spec s;
-    const auto at = text.find(marker);
-    if (at == std::string::npos) {
-      s.path = text;
-      return s;
-    }
-    s.path = text.substr(0, at);
-    std::string rest = text.substr(at + 6);
-    adapter_spec a;
-    const auto sep = rest.rfind('@');
-    if (sep != std::string::npos && sep + 1 < rest.size()) {
-      const std::string tail = rest.substr(sep + 1);
-      char* end = nullptr;
-      const double v = std::strtod(tail.c_str(), &end);
-      if (end == tail.c_str() + tail.size() && std::isfinite(v)) {
-        a.scale = v;
-        rest.resize(sep);
-      }
-    }
-    if (s.path.empty() || rest.empty())
+    s.path = parts.path;
+    if (text.find("+lora:") == std::string::npos) return s;
+    if (parts.path.empty() || parts.adapter.empty())
       throw argument_error("model '" + text + "': expected PATH+lora:ADAPTER[@SCALE]");
-    a.path = rest;
+    adapter_spec a;
+    a.path = parts.adapter;
+    a.scale = parts.scale.value_or(1.0);
     s.adapters.push_back(a);
     return s;
   }

@@ -50,8 +50,8 @@ inline void gemm_packed_dequant(dtype t, const std::uint8_t* w, std::size_t rb, 
   constexpr std::size_t MR = tile::mr, NR = tile::nr, KC = gemm_kc;
   const auto tr = *traits_of(t);
   thread_local simd::detail::packed_buffer a_buf, b_buf, d_buf;
-  float* apack = a_buf.get(tile::mc * KC);
-  float* bpack = b_buf.get(KC * tile::nc);
+  float* apack = a_buf.get(tile::mc * KC + 8);  // + 8: slack of simd's pack_transposed
+  float* bpack = b_buf.get(KC * tile::nc + 8);
   float* deq = d_buf.get(NR * KC);
   for (std::size_t jc = n0; jc < n1; jc += tile::nc) {
     const std::size_t nb = std::min(tile::nc, n1 - jc);
@@ -62,14 +62,13 @@ inline void gemm_packed_dequant(dtype t, const std::uint8_t* w, std::size_t rb, 
         const std::size_t cols = std::min(NR, nb - jr);
         for (std::size_t j = 0; j < cols; ++j)
           dequantize_row<Arch>(t, w + (jc + jr + j) * rb + boff, deq + j * kb, kb);
-        simd::detail::pack_b_panel<Arch, NR>(deq, kb, cols, kb, bpack + jr * kb,
-                                             static_cast<float*>(nullptr));
+        simd::detail::pack_b_panel<Arch, NR>(deq, kb, cols, kb, bpack + jr * kb);
       }
       for (std::size_t ic = 0; ic < m; ic += tile::mc) {
         const std::size_t mb = std::min(tile::mc, m - ic);
         for (std::size_t ir = 0; ir < mb; ir += MR)
-          simd::detail::pack_a_panel<MR>(x + (ic + ir) * ldx + pc, ldx, std::min(MR, mb - ir), kb,
-                                         apack + ir * kb);
+          simd::detail::pack_a_panel<Arch, MR>(x + (ic + ir) * ldx + pc, ldx, std::min(MR, mb - ir),
+                                               kb, apack + ir * kb);
         for (std::size_t jr = 0; jr < nb; jr += NR)
           for (std::size_t ir = 0; ir < mb; ir += MR)
             simd::detail::gemm_micro_kernel<Arch, MR, tile::nv>(

@@ -24,7 +24,10 @@ inline assembled_prompt content_free_prompt(const assembled_prompt& p, const pro
                                             const std::string& input, std::size_t n_fields = 1) {
   if (n_fields == 0) throw argument_error("content_free_prompt: n_fields must be at least 1");
   assembled_prompt q = p;
-  q.query = t.render_query(std::vector<std::string>(n_fields, input));
+  // The query block starts with the exemplar separator when a prefix precedes it
+  // (prompt_builder.hpp), so the content-free query differs from the real one only in its input.
+  q.query = (p.prefix.empty() ? std::string() : t.exemplar_separator) +
+            t.render_query(std::vector<std::string>(n_fields, input));
   q.gold = -1;
   q.flipped_target = -1;
   return q;
