@@ -3,20 +3,25 @@
 // shapes (random weights written here) in Q8_0, Q4_0, Q4_K_M and Q6_K against their rooflines.
 //
 // Ceilings and baselines are measured in this binary, before the benchmarks:
-//   read bandwidth  — a 512 MB buffer summed by 1 and 2 threads (xsimd loads, best of 3);
-//   FMA peak        — 12 independent FMA chains per thread, 1 and 2 threads;
+//   read bandwidth  — support/ceilings.hpp: a 512 MiB buffer summed by 1 and 2 threads as 1 and as
+//                     8 sequential streams per thread, the best of both;
+//   FMA peak        — support/ceilings.hpp: 12 independent FMA chains per thread, 1 and 2 threads;
 //   f32 GEMV        — simd::gemv on the same shape and ring of matrices as the quantized ones.
 // Counters: GB_s = weight bytes read per second; bw_frac = GB_s / read bandwidth; x_f32 = weights
-// per second relative to f32 GEMV at the same thread count. Model runs: decode_frac = tokens/s ÷
+// per second relative to f32 GEMV at the same thread count. gemm_rows/<type>/<strategy>/<M>: the
+// product of M activation rows with weights from DRAM, both strategies (the row count from which
+// exact beats integer is model/weight_kernels.hpp's quant_exact_min_rows). Model runs (F32, F16
+// and the quantized mixes, the runtime's default quant_matmul::by_rows): decode_frac = tokens/s ÷
 // (read bandwidth ÷ weight bytes per token), prefill_frac = achieved matrix FLOP/s ÷ FMA peak.
 //
 //   /work/coord/bench build/benchmarks/bench_quant --benchmark_min_time=0.2
-//   (--benchmark_filter=gemv or =model to run one half)
+//   (--benchmark_filter=gemv, =gemm_rows or =model to run a part)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -33,6 +38,8 @@
 #include <flipside/simd/arch.hpp>
 #include <flipside/simd/gemv.hpp>
 
+#include "ceilings.hpp"
+
 using flipside::dtype;
 namespace quant = flipside::quant;
 
@@ -48,67 +55,19 @@ flipside::thread_pool& pool(int threads) {
   return threads == 1 ? p1 : p2;
 }
 
-// ---- ceilings -----------------------------------------------------------------------------
-
-double measure_read_bandwidth(int threads) {                    // bytes / s
-  static std::vector<float> buf(std::size_t{128} << 20, 1.0f);  // 512 MB
-  using batch = xsimd::batch<float>;
-  double best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
-    std::vector<float> sums(2);
-    const auto t0 = clock_type::now();
-    pool(threads).parallel_for(buf.size() / 64, [&](std::size_t b, std::size_t e) {
-      batch a0(0.0f), a1(0.0f), a2(0.0f), a3(0.0f);
-      for (std::size_t i = b * 64; i < e * 64; i += 4 * batch::size) {
-        a0 += batch::load_unaligned(&buf[i]);
-        a1 += batch::load_unaligned(&buf[i + batch::size]);
-        a2 += batch::load_unaligned(&buf[i + 2 * batch::size]);
-        a3 += batch::load_unaligned(&buf[i + 3 * batch::size]);
-      }
-      sums[b == 0 ? 0 : 1] += flipside::simd::reduce_add((a0 + a1) + (a2 + a3));
-    });
-    const double s = seconds_since(t0);
-    benchmark::DoNotOptimize(sums);
-    best = std::max(best, buf.size() * sizeof(float) / s);
-  }
-  return best;
-}
-
-double measure_fma_peak(int threads) {  // FLOP / s
-  using batch = xsimd::batch<float>;
-  constexpr int chains = 12;
-  const std::size_t iters = 20'000'000;
-  double best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
-    std::vector<float> out(static_cast<std::size_t>(threads));
-    const auto t0 = clock_type::now();
-    pool(threads).run([&](std::size_t t) {
-      batch acc[chains];
-      for (int c = 0; c < chains; ++c) acc[c] = batch(static_cast<float>(c + t) * 1e-3f);
-      const batch m(0.999999f), a(1e-7f);
-      for (std::size_t i = 0; i < iters; ++i)
-        for (int c = 0; c < chains; ++c) acc[c] = xsimd::fma(acc[c], m, a);
-      batch s(0.0f);
-      for (int c = 0; c < chains; ++c) s += acc[c];
-      out[t] = flipside::simd::reduce_add(s);
-    });
-    const double s = seconds_since(t0);
-    benchmark::DoNotOptimize(out);
-    best = std::max(best, 2.0 * batch::size * chains * iters * threads / s);
-  }
-  return best;
-}
+// ---- ceilings (support/ceilings.hpp, measured once in this process) ------------------------
 
 struct ceilings {
-  double bw[3] = {0, 0, 0};    // by thread count
-  double peak[3] = {0, 0, 0};  // FLOP/s by thread count
+  double bw[3] = {0, 0, 0};    // bytes / s by thread count
+  double peak[3] = {0, 0, 0};  // FLOP / s by thread count
 };
 const ceilings& ceiling() {
   static const ceilings c = [] {
     ceilings r;
+    const auto& m = flipside::bench::ceilings();
     for (int t : {1, 2}) {
-      r.bw[t] = measure_read_bandwidth(t);
-      r.peak[t] = measure_fma_peak(t);
+      r.bw[t] = m.read(static_cast<std::size_t>(t)) * 1e9;
+      r.peak[t] = m.fma(static_cast<std::size_t>(t)) * 1e9;
     }
     return r;
   }();
@@ -266,6 +225,27 @@ void BM_gemm(benchmark::State& st, dtype t) {
       benchmark::Counter(flops / ceiling().peak[threads], benchmark::Counter::kIsRate);
 }
 
+// Y[M][896] = X[M][4864] · Wᵀ with W cycling through the ring (from DRAM, as in a model whose
+// weights exceed the cache): where integer block dot products stop paying for themselves.
+template <class Strategy>
+void BM_gemm_rows(benchmark::State& st, dtype t) {
+  const auto M = static_cast<std::size_t>(st.range(0));
+  const int threads = static_cast<int>(st.range(1));
+  ring& r = ring_of(t);
+  std::vector<float> x(M * gemv_cols), y(M * gemv_rows);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  std::size_t i = 0;
+  for (auto _ : st) {
+    quant::gemm<Strategy>(t, r.bytes.data() + (i++ % r.count) * r.matrix_bytes, x.data(), y.data(),
+                          M, gemv_rows, gemv_cols, &pool(threads));
+    benchmark::DoNotOptimize(y.data());
+  }
+  const double flops = 2.0 * M * gemv_rows * gemv_cols * static_cast<double>(st.iterations());
+  st.counters["GFLOP_s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  st.counters["peak_frac"] =
+      benchmark::Counter(flops / ceiling().peak[threads], benchmark::Counter::kIsRate);
+}
+
 // ---- whole models -------------------------------------------------------------------------
 
 // llama.cpp's choice of type for one matrix of a "mix" (llama_model_quantize, simplified): rows
@@ -277,6 +257,8 @@ dtype mix_type(const std::string& mixname, flipside::tensor_role role, std::int6
   const bool k_ok = cols % 256 == 0;
   auto k_or = [&](dtype k, dtype fallback) { return k_ok ? k : fallback; };
   const bool embd = role == R::token_embd || role == R::output;
+  if (mixname == "f32") return dtype::f32;
+  if (mixname == "f16") return dtype::f16;
   if (mixname == "q8_0") return dtype::q8_0;
   if (mixname == "q4_0") return embd ? k_or(dtype::q6_k, dtype::q8_0) : dtype::q4_0;
   if (mixname == "q6_k") return k_or(dtype::q6_k, dtype::q8_0);
@@ -290,6 +272,8 @@ dtype mix_type(const std::string& mixname, flipside::tensor_role role, std::int6
 }
 
 std::uint32_t file_type_of(const std::string& mixname) {
+  if (mixname == "f32") return 0;
+  if (mixname == "f16") return 1;
   if (mixname == "q8_0") return 7;
   if (mixname == "q4_0") return 2;
   if (mixname == "q6_k") return 18;
@@ -343,6 +327,11 @@ void BM_model(benchmark::State& st, flipside::model_config (*cfg)(), std::string
   for (std::size_t i = 0; i < prompt.size(); ++i)
     prompt[i] = static_cast<std::int32_t>((i * 7919) % 1000 + 10);
   constexpr std::size_t decode_steps = 16;
+  {  // touch every weight page of the fresh mapping once, outside the timings
+    auto warm = m.new_cache(1);
+    m.forward(warm, std::vector<std::int32_t>{11}, flipside::output_rows::last,
+              {true, &pool(threads)});
+  }
   double prefill_s = 0, decode_s = 0;
   for (auto _ : st) {
     auto cache = m.new_cache(prompt.size() + decode_steps + 1);
@@ -365,6 +354,8 @@ void BM_model(benchmark::State& st, flipside::model_config (*cfg)(), std::string
   st.counters["prefill_frac"] =
       prefill_tps * layer_flops_per_token(m.weights()) / ceiling().peak[threads];
 }
+
+const char* const model_mixes[] = {"f32", "f16", "q8_0", "q4_0", "q4_k_m", "q6_k"};
 
 void register_all() {
   const dtype types[] = {dtype::f16,  dtype::bf16, dtype::q8_0,   dtype::q4_0,  dtype::q4_1,
@@ -402,7 +393,19 @@ void register_all() {
         ->Arg(2)
         ->UseRealTime();
   }
-  for (const char* mixname : {"q8_0", "q4_0", "q4_k_m", "q6_k"}) {
+  for (dtype t : {dtype::q8_0, dtype::q4_0, dtype::q5_0, dtype::q4_k, dtype::q6_k}) {
+    const std::string n = flipside::dtype_name(t);
+    for (int strategy = 0; strategy < 2; ++strategy) {
+      auto* b = strategy == 0 ? benchmark::RegisterBenchmark(("gemm_rows/" + n + "/q8_act").c_str(),
+                                                             BM_gemm_rows<quant::q8_activations>, t)
+                              : benchmark::RegisterBenchmark(("gemm_rows/" + n + "/exact").c_str(),
+                                                             BM_gemm_rows<quant::exact_dequant>, t);
+      b->ArgNames({"M", "threads"})->UseRealTime();
+      for (int threads : {1, 2})
+        for (int m : {4, 8, 12, 16, 32}) b->Args({m, threads});
+    }
+  }
+  for (const char* mixname : model_mixes) {
     benchmark::RegisterBenchmark((std::string("model/smollm2-135m/") + mixname).c_str(), BM_model,
                                  &flipside::smollm2_135m_config, std::string(mixname))
         ->Arg(1)
@@ -421,9 +424,18 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --prepare-models: write the synthetic model files (cached in the temp directory) and exit, so
+  // that a timed run under the benchmark lock does not spend its time writing gigabytes.
+  if (argc > 1 && std::string(argv[1]) == "--prepare-models") {
+    for (const char* mixname : model_mixes)
+      for (auto cfg : {&flipside::smollm2_135m_config, &flipside::qwen25_05b_config})
+        std::printf("%s\n", synthetic_model(cfg(), mixname).string().c_str());
+    return 0;
+  }
   benchmark::Initialize(&argc, argv);
   register_all();
   const ceilings& c = ceiling();
+  flipside::bench::register_ceiling_benchmarks();
   benchmark::AddCustomContext("read_bw_GB_s_1t", std::to_string(c.bw[1] / 1e9));
   benchmark::AddCustomContext("read_bw_GB_s_2t", std::to_string(c.bw[2] / 1e9));
   benchmark::AddCustomContext("fma_peak_GFLOP_s_1t", std::to_string(c.peak[1] / 1e9));

@@ -11,6 +11,7 @@
 #include <flipside/quant/gemv.hpp>
 #include <flipside/quant/half.hpp>
 #include <flipside/quant/linear.hpp>
+#include <flipside/quant/prefetch.hpp>
 #include <flipside/quant/quantize.hpp>
 #include <flipside/quant/reference.hpp>
 #include <flipside/quant/strategy.hpp>

@@ -6,7 +6,11 @@
 // Rules (golden/gguf-quant/README.md): the exact-dequantisation engine within 1e-4 of
 // logits_<q>_dequant (llama.cpp in f32 on the dequantised weights) with the same greedy ids; the
 // engine that quantises activations as llama.cpp does within 1.5× llama.cpp's own activation-
-// quantisation effect (max |logits_<q> − logits_<q>_dequant|) of logits_<q>.
+// quantisation effect (max |logits_<q> − logits_<q>_dequant|) of logits_<q>. The default engine
+// (quant_matmul::by_rows) is one of the two per product, chosen by row count: its prefill-sized
+// products are the exact engine's bitwise and its short ones the integer engine's (tested below),
+// so its batch of all golden tokens gets the exact rule, widened by the activation quantisation
+// of the logits projection (computed ≤ 4 rows at a time, so on the integer path).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -40,11 +44,19 @@ void check_quantized(const std::filesystem::path& gguf, const std::filesystem::p
     CHECK(m.generate_greedy(prompt, greedy.size()) == greedy);
   }
   {
-    const model m = model::load(gguf);  // integer dot products on quantised activations
+    const model m = model::load(gguf, quant_matmul::integer);
     const double d = max_abs_diff(batch_logits(m, tokens, 2), llama_q);
     INFO(gguf.string() << " (q8 activations): max |logit - llama.cpp| = " << d
                        << ", llama.cpp's own activation-quantisation effect " << act_effect);
     CHECK(d <= 1.5 * act_effect);
+  }
+  {
+    const model m = model::load(gguf);  // by_rows: the golden batch has ≥ quant_exact_min_rows
+    REQUIRE(tokens.size() >= quant_exact_min_rows);
+    const double d = max_abs_diff(batch_logits(m, tokens, 2), llama_deq);
+    INFO(gguf.string() << " (by rows): max |logit - llama.cpp dequant| = " << d
+                       << ", llama.cpp's own activation-quantisation effect " << act_effect);
+    CHECK(d <= std::max(exact_tol, 1.5 * act_effect));
   }
 }
 
@@ -69,7 +81,7 @@ TEST_CASE("quantized GGUF models match llama.cpp (gguf llama, llama3, qwen2, gpt
 
 TEST_CASE("quantized weights stay in the mapping and restricted logits equal full logits") {
   FLIPSIDE_SHARED_OR_SKIP(gguf, "golden/gguf-quant/qwen2/model-q4_k_m.gguf");
-  for (quant_matmul mode : {quant_matmul::integer, quant_matmul::exact}) {
+  for (quant_matmul mode : {quant_matmul::integer, quant_matmul::exact, quant_matmul::by_rows}) {
     const model m = model::load(gguf, mode);
     const auto* mapped = m.gguf()->find_tensor("blk.0.attn_q.weight");
     CHECK(mapped->type == dtype::q4_k);
@@ -90,8 +102,33 @@ TEST_CASE("quantized models give the same logits for 1 and 2 threads") {
   FLIPSIDE_SHARED_OR_SKIP(gguf, "golden/gguf-quant/llama/model-q5_k_m.gguf");
   const std::vector<std::int32_t> ids = {1, 5, 9, 200, 3, 77, 1000, 42, 8, 8, 8, 9};
   thread_pool pool(2);
-  for (quant_matmul mode : {quant_matmul::integer, quant_matmul::exact}) {
+  for (quant_matmul mode : {quant_matmul::integer, quant_matmul::exact, quant_matmul::by_rows}) {
     const model m = model::load(gguf, mode);
     CHECK(bitwise_equal(batch_logits(m, ids, 2), batch_logits(m, ids, 2, &pool)));
+  }
+}
+
+TEST_CASE("by_rows computes prefill-sized products exactly and short ones on integers") {
+  FLIPSIDE_SHARED_OR_SKIP(gguf, "golden/gguf-quant/qwen2/model-q4_k_m.gguf");
+  const model by_rows = model::load(gguf), integer = model::load(gguf, quant_matmul::integer),
+              exact = model::load(gguf, quant_matmul::exact);
+  auto hidden = [](const model& m, std::size_t n) {
+    std::vector<std::int32_t> ids(n);
+    for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::int32_t>(7 + 31 * i % 900);
+    auto cache = m.new_cache(n);
+    const auto r = m.forward(cache, ids, output_rows::last, {false, nullptr});
+    return std::vector<float>(r.hidden_row(0), r.hidden_row(0) + m.config().hidden_size);
+  };
+  for (std::size_t n : {std::size_t{1}, std::size_t{4}, quant_exact_min_rows - 1}) {
+    INFO(n << " rows: integer products");
+    const auto h = hidden(by_rows, n);
+    CHECK(bitwise_equal(h, hidden(integer, n)));
+    CHECK_FALSE(bitwise_equal(h, hidden(exact, n)));  // the two engines are told apart
+  }
+  for (std::size_t n : {quant_exact_min_rows, std::size_t{40}}) {
+    INFO(n << " rows: exact products");
+    const auto h = hidden(by_rows, n);
+    CHECK(bitwise_equal(h, hidden(exact, n)));
+    CHECK_FALSE(bitwise_equal(h, hidden(integer, n)));
   }
 }

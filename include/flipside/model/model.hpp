@@ -53,10 +53,11 @@ class model {
  public:
   // Loads a .gguf file, or a Hugging Face model directory (config.json + *.safetensors, single or
   // sharded; a path to one of its .safetensors files also works). `quant` chooses how quantized
-  // GGUF weights compute (weight_kernels.hpp): llama.cpp-style integer dot products by default,
-  // or exact dequantisation in f32. A path that does not exist but reads as
+  // GGUF weights compute (weight_kernels.hpp): by default llama.cpp-style integer dot products for
+  // products of few rows (decode) and exact dequantisation in f32 for prefill-sized ones; `integer`
+  // or `exact` pins one of the two. A path that does not exist but reads as
   // `PATH+lora:ADAPTER[@SCALE]` loads PATH with that adapter (model_spec.hpp).
-  static model load(const std::filesystem::path& path, quant_matmul quant = quant_matmul::integer) {
+  static model load(const std::filesystem::path& path, quant_matmul quant = quant_matmul::by_rows) {
     if (!std::filesystem::exists(path)) {
       model_spec s = model_spec::parse(path.string());
       if (!s.adapters.empty()) return load(s.path, s.adapters, quant);
@@ -66,7 +67,7 @@ class model {
 
   // The base model at `path` with LoRA adapters attached (unmerged) or merged, in order.
   static model load(const std::filesystem::path& path, const std::vector<adapter_spec>& adapters,
-                    quant_matmul quant = quant_matmul::integer) {
+                    quant_matmul quant = quant_matmul::by_rows) {
     namespace fs = std::filesystem;
     if (!fs::exists(path)) throw error(path.string() + ": no such file or directory");
     auto impl = std::make_shared<impl_t>();
@@ -104,7 +105,7 @@ class model {
   // models): parsed in place, not copied; the model keeps `image` alive. `name` stands for the
   // path in messages and in path().
   static model from_gguf_memory(std::shared_ptr<const std::vector<std::byte>> image,
-                                std::string name, quant_matmul quant = quant_matmul::integer) {
+                                std::string name, quant_matmul quant = quant_matmul::by_rows) {
     if (!image) throw argument_error("model::from_gguf_memory: no image");
     auto impl = std::make_shared<impl_t>();
     impl->path = std::move(name);

@@ -6,8 +6,9 @@
 // (dense_kernels<T>), so the hot loop calls a kernel specialised for its weight type without a
 // type switch. GGUF block types (Q8_0, Q4_0, Q4_K, Q6_K, …) are used in place too, through the
 // quantized kernels of include/flipside/quant/ (quant_kernels<Strategy>), either quantising the
-// activations as llama.cpp does (the default: integer block dot products) or dequantising the
-// weights exactly and computing in f32 (quant_matmul::exact).
+// activations as llama.cpp does (integer block dot products) or dequantising the weights exactly
+// and computing in f32 (quant_matmul::exact); the default (quant_matmul::by_rows) picks the faster
+// of the two by the number of activation rows.
 #pragma once
 
 #include <cstddef>
@@ -37,9 +38,20 @@ struct matrix_weight;
 //   integer — activations quantised per row to q8_0 / q8_1 / q8_K as llama.cpp does, integer block
 //             dot products (faster; adds llama.cpp's activation-quantisation error);
 //   exact   — weights dequantised bitwise as ggml does and multiplied with f32 activations (an
-//             f32 model holding the dequantised weights, up to summation order).
+//             f32 model holding the dequantised weights, up to summation order);
+//   by_rows — (the default) integer for a product of fewer than quant_exact_min_rows rows of X
+//             (decode, short batches: integer blocks read fewer bytes per weight and are
+//             memory-bound), exact from quant_exact_min_rows rows on (prefill: one dequantised
+//             256-deep slice feeds simd's packed FMA micro-kernel for every row, where integer
+//             block dot products are compute-bound at half the speed on AVX2 without VNNI —
+//             benchmarks/README.md, "Model runtime"). Each product is bitwise the integer or the
+//             exact one, chosen by its row count only, so results stay thread-count invariant.
 // f32 / f16 / bf16 weights are unaffected.
-enum class quant_matmul { integer, exact };
+enum class quant_matmul { integer, exact, by_rows };
+
+// The row count from which quant_matmul::by_rows takes the exact path (the measured crossover of
+// bench_quant's gemm_rows benchmarks on Zen 3; see benchmarks/README.md).
+inline constexpr std::size_t quant_exact_min_rows = 16;
 
 struct weight_kernels {
   // Y[m][r] = Σ_c X[m][c] · W[r][c] for m < M, r < rows (rows of X and Y at strides ldx, ldy).
@@ -164,13 +176,33 @@ template <class Strategy>
 inline const weight_kernels quant_kernels = {&quant_linear<Strategy>, &quant_row,
                                              &quant_dot_rows<Strategy>};
 
+// quant_matmul::by_rows: the integer kernels below quant_exact_min_rows rows, the exact ones from
+// there on. dot_rows is the integer one, as `linear` is for the ≤ 4-row batches it must match.
+inline void quant_linear_by_rows(const matrix_weight& w, const float* X, std::size_t ldx, float* Y,
+                                 std::size_t ldy, std::size_t M, thread_pool* pool) {
+  if (M < quant_exact_min_rows)
+    quant_linear<quant::q8_activations>(w, X, ldx, Y, ldy, M, pool);
+  else
+    quant_linear<quant::exact_dequant>(w, X, ldx, Y, ldy, M, pool);
+}
+
+inline const weight_kernels quant_kernels_by_rows = {&quant_linear_by_rows, &quant_row,
+                                                     &quant_dot_rows<quant::q8_activations>};
+
 }  // namespace detail
 
 // The kernels for weights of type t, or nullptr when this build cannot run that type.
-inline const weight_kernels* kernels_for(dtype t, quant_matmul q = quant_matmul::integer) noexcept {
-  if (quant::is_block_type(t) && quant::is_supported(t))
-    return q == quant_matmul::integer ? &detail::quant_kernels<quant::q8_activations>
-                                      : &detail::quant_kernels<quant::exact_dequant>;
+inline const weight_kernels* kernels_for(dtype t, quant_matmul q = quant_matmul::by_rows) noexcept {
+  if (quant::is_block_type(t) && quant::is_supported(t)) {
+    switch (q) {
+      case quant_matmul::integer:
+        return &detail::quant_kernels<quant::q8_activations>;
+      case quant_matmul::exact:
+        return &detail::quant_kernels<quant::exact_dequant>;
+      default:
+        return &detail::quant_kernels_by_rows;
+    }
+  }
   switch (t) {
     case dtype::f32:
       return &detail::dense_kernels<float>;

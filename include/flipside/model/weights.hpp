@@ -61,7 +61,7 @@ struct weight_source {
   std::function<const tensor_view*(const std::string&)> find;
   bool hf = false;
   std::string hf_prefix;                       // "model.", "transformer." or ""
-  quant_matmul quant = quant_matmul::integer;  // how quantized matrices compute
+  quant_matmul quant = quant_matmul::by_rows;  // how quantized matrices compute
 };
 
 namespace detail {

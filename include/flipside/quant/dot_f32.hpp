@@ -17,6 +17,7 @@
 #include <flipside/quant/blocks.hpp>
 #include <flipside/quant/decode.hpp>
 #include <flipside/quant/dequantize.hpp>
+#include <flipside/quant/prefetch.hpp>
 #include <flipside/quant/types.hpp>
 #include <flipside/simd/arch.hpp>
 
@@ -34,11 +35,14 @@ inline void dot_f32_rows_blocks(const std::uint8_t* w, std::size_t stride, const
   using simd::int8::f32x8;
   f32x8 acc[R][2];
   const Block* rows[R];
+  row_prefetch pf[R];
   for (std::size_t r = 0; r < R; ++r) {
     acc[r][0] = acc[r][1] = f32x8(0.0f);
     rows[r] = reinterpret_cast<const Block*>(w + r * stride);
+    pf[r].start(rows[r], nblocks * sizeof(Block));
   }
   for (std::size_t i = 0; i < nblocks; ++i, x += bs) {
+    for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
     for (std::size_t r = 0; r < R; ++r) {
       decode_block(rows[r][i], [&acc, x, r](auto k, std::size_t off, const f32x8& v) {
         constexpr int j = decltype(k)::value & 1;

@@ -19,6 +19,7 @@
 #include <flipside/quant/blocks.hpp>
 #include <flipside/quant/decode.hpp>
 #include <flipside/quant/half.hpp>
+#include <flipside/quant/prefetch.hpp>
 #include <flipside/quant/quantize.hpp>
 #include <flipside/quant/strategy.hpp>
 #include <flipside/quant/types.hpp>
@@ -242,15 +243,20 @@ inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act,
   f32x8 acc[R][U];
   float extra[R];
   const W* rows[R];
+  const std::size_t row_bytes = nb * sizeof(W);
+  ::flipside::quant::detail::row_prefetch pf[R];
   for (std::size_t r = 0; r < R; ++r) {
     for (std::size_t u = 0; u < U; ++u) acc[r][u] = f32x8(0.0f);
     extra[r] = 0.0f;
     rows[r] = reinterpret_cast<const W*>(w + r * stride);
+    pf[r].start(rows[r], row_bytes);
   }
   std::size_t i = 0;
-  for (; i + U <= nb; i += U)
+  for (; i + U <= nb; i += U) {
+    for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
     for (std::size_t u = 0; u < U; ++u)
       for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i + u], a[i + u], acc[r][u], extra[r]);
+  }
   for (; i < nb; ++i)
     for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i], a[i], acc[r][0], extra[r]);
   for (std::size_t r = 0; r < R; ++r) {
