@@ -64,6 +64,20 @@ std::vector<std::string> split_list(const std::vector<std::string>& in) {
   return out;
 }
 
+// --model values: comma lists split like split_list, except a demo model's own comma
+// ("demo:ALPHA,GAMMA" given as one value).
+std::vector<std::string> split_models(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (const auto& s : in) {
+    if (flipside::is_demo_model(s)) {
+      out.push_back(s);
+      continue;
+    }
+    for (auto& m : split_list({s})) out.push_back(std::move(m));
+  }
+  return out;
+}
+
 std::string pct(double v) {
   if (v != v) return "-";
   char b[32];
@@ -161,7 +175,7 @@ void setup_run(CLI::App& sub) {
     const bool demo_default = a->models.empty();
     rq.grid.models = demo_default
                          ? std::vector<std::string>{"demo-prior", "demo-balanced", "demo-context"}
-                         : split_list(a->models);
+                         : split_models(a->models);
     bool all_demo = true;
     for (const auto& m : rq.grid.models) all_demo = all_demo && is_demo_model(m);
     rq.grid.tasks = !a->tasks.empty() ? split_list(a->tasks)

@@ -1,5 +1,6 @@
 // report.md: the run at a glance — the override summary per model × task, accuracy of every grid
-// point with its Wilson 95 % interval, throughput and prefix-sharing savings, and the plots.
+// point with its Wilson 95 % interval, LoRA adapter scale sweeps, throughput and prefix-sharing
+// savings, and the plots.
 #pragma once
 
 #include <cmath>
@@ -13,6 +14,7 @@
 #include <flipside/eval/model_id.hpp>
 #include <flipside/eval/override_summary.hpp>
 #include <flipside/eval/report_plots.hpp>
+#include <flipside/eval/scale_sweep.hpp>
 #include <flipside/eval/throughput.hpp>
 
 namespace flipside {
@@ -121,6 +123,29 @@ inline std::string report_markdown(const std::vector<cell_result>& cells,
                    s.flip100 ? pct_ci(*s.flip100) : "—", fmt("%.1f pt", 100 * s.drop()),
                    pct(s.chance), ov, s.flip100 ? pct(s.flip100->flip_following()) : "—",
                    s.sul ? pct_ci(*s.sul) : "—", speed});
+    }
+    out += "\n";
+  }
+
+  // Adapter scale sweeps (issue 8): the override metrics against the LoRA adapter's strength,
+  // the numbers of the override_vs_scale plot.
+  const auto sweeps = find_scale_sweeps(summaries);
+  if (!sweeps.empty()) {
+    out += "## Override vs LoRA adapter scale\n\n";
+    out +=
+        "The same base model and adapter at several strengths (`PATH+lora:ADAPTER@SCALE`); the "
+        "base model alone counts as scale 0.\n\n";
+    md_header(out, {"base + adapter", "task", "scoring", "scale", "accuracy, 0 % flipped",
+                    "accuracy, 100 % flipped", "flip-following, 100 %", "SUL-ICL accuracy"});
+    for (const auto& sw : sweeps) {
+      const std::string name = model_id::parse(sw.base + "+lora:" + sw.adapter).display_name();
+      for (const auto& bs : sw.by_scale) {
+        const override_summary& s = bs.second;
+        md_row(out,
+               {name, sw.task, sw.variant.name(), model_id::format_scale(bs.first),
+                s.flip0 ? pct_ci(*s.flip0) : "—", s.flip100 ? pct_ci(*s.flip100) : "—",
+                s.flip100 ? pct(s.flip100->flip_following()) : "—", s.sul ? pct_ci(*s.sul) : "—"});
+      }
     }
     out += "\n";
   }
