@@ -4,7 +4,8 @@
 // adapter in llama.cpp's GGUF format. References:
 //  - the same Q8_0 weights dequantized to an f32 GGUF, with the adapter: the exact-dequantisation
 //    engine within 1e-4 (the rule of test_quant_models.cpp), greedy ids equal;
-//  - the f32 base with the adapter: the default engine (Q8_0 activations) within 1.5× the effect
+//  - the f32 base with the adapter: the integer engine (Q8_0 activations, llama.cpp's) within 1.5×
+//  the effect
 //    of the Q8_0 weights alone (dequantized, run in f32) on the adapted model — the 1.5× the
 //    quantized model tests allow over llama.cpp's own quantization effect;
 //  - scale 0: the Q8_0 base bit for bit.
@@ -104,7 +105,7 @@ TEST_CASE("LoRA adapters on a Q8_0 GGUF base: PEFT and GGUF adapters, unmerged a
     }
   }
 
-  SECTION("default engine: the f32 base with the adapter, within the quantization effect") {
+  SECTION("integer engine: the f32 base with the adapter, within the quantization effect") {
     const auto f32_ad =
         batch_logits(model::load(tmp / "f32.gguf", {{peft, 1.0, false}}), tokens, 2);
     CHECK(max_abs_diff(f32_ad, peft_logits) <= 5e-4);
@@ -117,7 +118,7 @@ TEST_CASE("LoRA adapters on a Q8_0 GGUF base: PEFT and GGUF adapters, unmerged a
     REQUIRE(weight_effect > 0);
     for (const auto& ad : {peft, tmp / "adapter.gguf"}) {
       const std::string spec = (tmp / "q8_0.gguf").string() + "+lora:" + ad.string();
-      const auto q8_ad = batch_logits(model::load(spec), tokens, 2);
+      const auto q8_ad = batch_logits(model::load(spec, quant_matmul::integer), tokens, 2);
       const double d = max_abs_diff(q8_ad, f32_ad);
       INFO(spec << ": max |Q8_0 + adapter - f32 + adapter| = " << d);
       CHECK(d <= 1.5 * weight_effect);
