@@ -83,26 +83,32 @@ void run_attention(const attention_problem<E>& pb, thread_pool* pool) {
   using block = attention_block<Mask, Softmax, Arch, E>;
   const std::size_t bt = block_positions<Softmax>(pb.group(), pb.head_dim);
   const std::size_t n_blocks = (pb.n_queries + bt - 1) / bt;
-  const std::size_t n_units = n_blocks * pb.n_kv_heads;
   // Prefill-sized blocks share K packed once (and V converted once unless read in place).
   prepared_kv prep;
   if (std::min(bt, pb.n_queries) * pb.group() >= packed_min_rows && pb.n_keys > 0)
     prep = prepare_kv<Arch>(pb, block::kv_in_place(pb.head_dim), pool);
-  // Unit u → (block, kv head), latest blocks first: under a causal mask they see the most keys,
-  // so handing them out first balances threads. Which thread takes a unit changes nothing in
-  // its result.
+  // Unit u → (block, range of kv heads), latest blocks first: under a causal mask they see the
+  // most keys, so handing them out first balances threads. Which thread takes a unit changes
+  // nothing in its result. Decode-sized blocks (K/V read in place from the cache) take all KV
+  // heads per unit when running on one thread: the unit then reads whole cache rows in order
+  // (attention_block::run); with more threads, one head per unit spreads them over the threads.
+  // Either way each head's arithmetic is the same, so the output is bitwise the same.
+  const bool threaded = pool && pool->size() > 1;
+  const std::size_t heads_per_unit = !prep.keys && !threaded ? pb.n_kv_heads : 1;
+  const std::size_t head_units = pb.n_kv_heads / heads_per_unit;
+  const std::size_t n_units = n_blocks * head_units;
   auto unit = [&](block& blk, std::size_t u) {
-    const std::size_t b = n_blocks - 1 - u / pb.n_kv_heads, g = u % pb.n_kv_heads;
-    blk.run(g, b * bt, std::min(pb.n_queries, (b + 1) * bt));
+    const std::size_t b = n_blocks - 1 - u / head_units, g = u % head_units * heads_per_unit;
+    blk.run(g, g + heads_per_unit, b * bt, std::min(pb.n_queries, (b + 1) * bt));
   };
-  if (!pool || pool->size() == 1 || n_units == 1) {
-    block blk(pb, bt, prep);
+  if (!threaded || n_units == 1) {
+    block blk(pb, std::min(bt, pb.n_queries), prep, heads_per_unit);
     for (std::size_t u = 0; u < n_units; ++u) unit(blk, u);
     return;
   }
   std::atomic<std::size_t> next{0};
   pool->run([&](std::size_t) {
-    block blk(pb, bt, prep);
+    block blk(pb, std::min(bt, pb.n_queries), prep, heads_per_unit);
     for (std::size_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < n_units;) unit(blk, u);
   });
 }

@@ -17,12 +17,34 @@
 // stays in L1 while all rows pass).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 #include <flipside/attention/detail/register_barrier.hpp>
 #include <flipside/simd/arch.hpp>
 
 namespace flipside::detail {
+
+// Software prefetch of the rows a streaming kernel reads `ahead` keys later: row j's `bytes`
+// bytes start at base + j·stride. Decode reads K/V once, from DRAM, while computing on rows that
+// arrived earlier; the hardware prefetchers only run a few lines ahead of the demand misses, so
+// without these hints memory sits idle during the compute and the time is the sum of both.
+// Issued one row per key inside the kernels' loops, not in a burst, so the misses in flight stay
+// spread out.
+struct row_prefetch {
+  const char* base = nullptr;  // null: no prefetch
+  std::size_t stride = 0, bytes = 0;
+  std::size_t end = 0;  // rows ≥ end are not prefetched (past the cache's keys)
+  void operator()(std::size_t j) const noexcept {
+#if defined(__GNUC__)
+    if (!base || j >= end) return;
+    const char* row = base + j * stride;
+    for (std::size_t c = 0; c < bytes; c += 64) __builtin_prefetch(row + c, 0, 3);
+#else
+    (void)j;
+#endif
+  }
+};
 
 // out[i] = Σ lanes of a_i, i < 8.
 template <class A>
@@ -119,21 +141,28 @@ inline void qk_column(const float* q, std::size_t q_stride, const float* k, std:
 
 // S[r][j] = Q[r]·K[j] for r < n_rows, j < nk. Not inlined into the caller, where the register
 // allocator has the softmax bookkeeping to juggle too.
+// pf(j) is called once per key j, as its scores are computed (rows in groups of 4).
 template <class A>
 [[gnu::noinline]] void qk_block(const float* q, std::size_t q_stride, std::size_t n_rows,
                                 const float* k, std::size_t k_stride, std::size_t nk,
-                                std::size_t dp, float* s, std::size_t s_stride) noexcept {
+                                std::size_t dp, float* s, std::size_t s_stride,
+                                const row_prefetch& pf = {}) noexcept {
   constexpr std::size_t N = xsimd::batch<float, A>::size;
   const std::size_t r4 = n_rows / 4 * 4;
   std::size_t j = 0;
-  for (; j + 2 <= nk; j += 2)
+  for (; j + 2 <= nk; j += 2) {
+    pf(j);
+    pf(j + 1);
     for (std::size_t r = 0; r < r4; r += 4)
       qk_4x2<A>(q + r * q_stride, q_stride, k + j * k_stride, k_stride, dp, s + r * s_stride + j,
                 s_stride);
-  for (; j < nk; ++j)
+  }
+  for (; j < nk; ++j) {
+    pf(j);
     for (std::size_t r = 0; r < r4; r += 4)
       qk_column<A, 4>(q + r * q_stride, q_stride, k + j * k_stride, dp, s + r * s_stride + j,
                       s_stride);
+  }
   for (std::size_t r = r4; r < n_rows; ++r) {
     std::size_t jj = 0;
     for (; jj + N <= nk; jj += N)
@@ -213,12 +242,11 @@ inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const f
     for (std::size_t c = 0; c < C; ++c) acc[r][c].store_unaligned(o + r * o_stride + c * N);
 }
 
-// O[r] = α_r·O[r] + Σ_{j<nk} P[r][j]·V[j] for r < n_rows (not inlined, as qk_block).
+// One pass of pv_block over keys [0, nk): column slices of 2N outer, rows in groups of 4.
 template <class A>
-[[gnu::noinline]] void pv_block(float* o, std::size_t o_stride, std::size_t n_rows,
-                                const float* alpha, const float* p, std::size_t p_stride,
-                                const float* v, std::size_t v_stride, std::size_t nk,
-                                std::size_t dp) noexcept {
+inline void pv_pass(float* o, std::size_t o_stride, std::size_t n_rows, const float* alpha,
+                    const float* p, std::size_t p_stride, const float* v, std::size_t v_stride,
+                    std::size_t nk, std::size_t dp) noexcept {
   constexpr std::size_t N = xsimd::batch<float, A>::size;
   const std::size_t r4 = n_rows / 4 * 4;
   std::size_t c = 0;
@@ -237,6 +265,30 @@ template <class A>
     for (std::size_t r = r4; r < n_rows; ++r)
       pv_micro<A, 1, 1>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
                         v + c, v_stride, nk);
+  }
+}
+
+// O[r] = α_r·O[r] + Σ_{j<nk} P[r][j]·V[j] for r < n_rows (not inlined, as qk_block), in
+// passes over groups of kc keys (0: all at once). Every pass stores O and the next reloads it
+// with α = 1, so the sums are bitwise those of one pass; short passes make V stream row after row
+// (decode reads it from memory), long ones keep a column slice of V in L1 for many rows
+// (prefill). pf(j) is called once per key j, as its group starts.
+template <class A>
+[[gnu::noinline]] void pv_block(float* o, std::size_t o_stride, std::size_t n_rows,
+                                const float* alpha, const float* p, std::size_t p_stride,
+                                const float* v, std::size_t v_stride, std::size_t nk,
+                                std::size_t dp, std::size_t kc = 0, const float* ones = nullptr,
+                                const row_prefetch& pf = {}) noexcept {
+  if (kc == 0 || kc >= nk || !ones) {
+    for (std::size_t j = 0; j < nk; ++j) pf(j);
+    pv_pass<A>(o, o_stride, n_rows, alpha, p, p_stride, v, v_stride, nk, dp);
+    return;
+  }
+  for (std::size_t j0 = 0; j0 < nk; j0 += kc) {
+    const std::size_t n = std::min(kc, nk - j0);
+    for (std::size_t j = j0; j < j0 + n; ++j) pf(j);
+    pv_pass<A>(o, o_stride, n_rows, j0 == 0 ? alpha : ones, p + j0, p_stride, v + j0 * v_stride,
+               v_stride, n, dp);
   }
 }
 
