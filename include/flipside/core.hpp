@@ -2,4 +2,5 @@
 #pragma once
 #include <flipside/core/dtype.hpp>
 #include <flipside/core/error.hpp>
+#include <flipside/core/splitmix64.hpp>
 #include <flipside/core/tensor_view.hpp>

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <flipside/attention.hpp>
+#include <flipside/core/splitmix64.hpp>
 
 namespace flipside::test {
 
@@ -20,12 +21,7 @@ using bf16_t = flipside::detail::bf16_storage;
 struct test_rng {
   std::uint64_t state;
   explicit test_rng(std::uint64_t seed) : state(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return flipside::splitmix64(state); }
   // Uniform in [-1, 1).
   float uniform() { return static_cast<float>(next() >> 40) * (2.0f / 16777216.0f) - 1.0f; }
   std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }

@@ -1,48 +1,21 @@
 // Helpers for the eval tests: synthetic cells with known predictions and scratch directories.
 #pragma once
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
+#include "scratch_dir.hpp"
 
 #include <flipside/eval/cell.hpp>
 
 namespace eval_test {
 
-// A fresh empty directory under the system temp dir, removed when the object dies.
-struct scratch_dir {
-  std::filesystem::path path;
-  explicit scratch_dir(const std::string& tag) {
-    static std::atomic<int> counter{0};
-    path = std::filesystem::temp_directory_path() /
-           ("flipside-eval-" + tag + "-" + std::to_string(::getpid()) + "-" +
-            std::to_string(counter++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::filesystem::path operator/(const std::string& name) const { return path / name; }
-};
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void spit(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using flipside::test::scratch_dir;
+using flipside::test::slurp;
+using flipside::test::spit;
 
 inline flipside::fingerprint fp_for(const flipside::cell_key& k) {
   return {"model-" + k.model, "data-" + k.task, "settings-1", "code-0.1.0"};

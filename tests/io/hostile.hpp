@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <flipside/core/error.hpp>
+#include <flipside/core/splitmix64.hpp>
 #include <flipside/core/tensor_view.hpp>
 
 namespace flipside::test {
@@ -19,12 +20,7 @@ namespace flipside::test {
 struct splitmix64 {
   std::uint64_t state;
   explicit splitmix64(std::uint64_t seed) : state(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return flipside::splitmix64(state); }
   std::uint64_t below(std::uint64_t n) { return next() % n; }  // bias irrelevant here
 };
 

@@ -12,6 +12,8 @@
 
 #include <unistd.h>
 
+#include "scratch_dir.hpp"
+
 #include <flipside/core/tensor_view.hpp>
 
 namespace flipside::test {
@@ -36,26 +38,6 @@ inline bool same_bytes(const tensor_view& a, const tensor_view& b) {
   return a.nbytes == b.nbytes && (a.nbytes == 0 || std::memcmp(a.data, b.data, a.nbytes) == 0);
 }
 
-// A fresh empty directory under the system temp dir, removed by the destructor.
-struct temp_dir {
-  std::filesystem::path path;
-  explicit temp_dir(const std::string& tag) {
-    path = std::filesystem::temp_directory_path() /
-           ("flipside-io-" + tag + "-" + std::to_string(::getpid()) + "-" +
-            std::to_string(counter()++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
+using temp_dir = scratch_dir;  // a fresh directory, removed with its contents
 
 }  // namespace flipside::test

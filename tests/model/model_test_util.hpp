@@ -14,32 +14,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "scratch_dir.hpp"
+
 #include <flipside/io/safetensors_file.hpp>
 #include <flipside/model/model.hpp>
 
 namespace flipside::test {
 
-// A directory under the system temp dir, removed with everything in it when the object dies.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("flipside-model-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::filesystem::path& path() const noexcept { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using temp_dir = scratch_dir;  // a fresh directory, removed with its contents
 
 template <class T>
 std::vector<T> read_tensor(const safetensors_file& f, const std::string& name) {

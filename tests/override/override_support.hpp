@@ -2,7 +2,6 @@
 // demo models' analytic answer for a prompt (include/flipside/demo/demo_model.hpp).
 #pragma once
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
+#include "scratch_dir.hpp"
 
 #include <flipside/demo/demo_model.hpp>
 #include <flipside/eval/sweep.hpp>
@@ -18,34 +17,9 @@
 
 namespace override_test {
 
-struct scratch_dir {
-  std::filesystem::path path;
-  explicit scratch_dir(const std::string& tag) {
-    static std::atomic<int> counter{0};
-    path = std::filesystem::temp_directory_path() /
-           ("flipside-override-" + tag + "-" + std::to_string(::getpid()) + "-" +
-            std::to_string(counter++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::filesystem::path operator/(const std::string& name) const { return path / name; }
-};
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void spit(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using flipside::test::scratch_dir;
+using flipside::test::slurp;
+using flipside::test::spit;
 
 // A small demo sweep: two models, the demo task, gold / 75 % / 100 % flipped / SUL, k 2 and 8,
 // two seeds; silent, single-threaded, no report.

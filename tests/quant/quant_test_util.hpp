@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include <flipside/core/splitmix64.hpp>
 #include <flipside/core/tensor_view.hpp>
 
 namespace flipside::test {
@@ -32,12 +33,7 @@ inline bool bitwise_equal(const float* a, const float* b, std::size_t n) {
 struct rng {
   std::uint64_t s;
   explicit rng(std::uint64_t seed) : s(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return flipside::splitmix64(s); }
   // Uniform in [-1, 1).
   float uniform() {
     return static_cast<float>(static_cast<double>(next() >> 11) * 0x1.0p-52 - 1.0);

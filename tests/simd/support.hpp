@@ -38,12 +38,7 @@ inline bool took_path(const std::string& kernel, std::size_t lanes) {
 class rng {
  public:
   explicit rng(std::uint64_t seed) : s_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() { return flipside::splitmix64(s_); }
   std::uint32_t u32() { return static_cast<std::uint32_t>(next() >> 32); }
   // uniform in [lo, hi)
   float uniform(float lo = -1.0f, float hi = 1.0f) {
@@ -65,6 +60,7 @@ class rng {
 #define FLIPSIDE_SIMD_PATH_HOOK(kernel, lanes) ::flipside_test::record_path(kernel, lanes)
 
 #include <catch2/catch.hpp>
+#include <flipside/core/splitmix64.hpp>
 #include <flipside/simd.hpp>
 
 namespace flipside_test {

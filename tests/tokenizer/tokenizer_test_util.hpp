@@ -13,16 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "scratch_dir.hpp"
+
 #include <flipside/tokenizer.hpp>
 
 namespace flipside::test {
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // One load per process of each reference tokenizer directory.
 inline const tokenizer& cached_tokenizer(const std::filesystem::path& dir) {

@@ -40,6 +40,16 @@ inline std::uint32_t gguf_file_type(dtype t) {
       return 1;
     case dtype::bf16:
       return 32;
+    case dtype::q4_0:  // llama.cpp's LLAMA_FTYPE_MOSTLY_* numbers (llama.h)
+      return 2;
+    case dtype::q4_1:
+      return 3;
+    case dtype::q8_0:
+      return 7;
+    case dtype::q5_0:
+      return 8;
+    case dtype::q5_1:
+      return 9;
     default:
       throw unsupported_error("gguf export: matrices of type " + dtype_name(t));
   }

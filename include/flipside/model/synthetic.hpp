@@ -19,6 +19,7 @@
 
 #include <flipside/core/dtype.hpp>
 #include <flipside/core/error.hpp>
+#include <flipside/core/splitmix64.hpp>
 #include <flipside/io/gguf_writer.hpp>
 #include <flipside/io/safetensors_writer.hpp>
 #include <flipside/model/architecture.hpp>
@@ -26,6 +27,7 @@
 #include <flipside/model/gguf_export.hpp>
 #include <flipside/model/rope_frequencies.hpp>
 #include <flipside/model/tensor_plan.hpp>
+#include <flipside/quant/quantize.hpp>
 
 namespace flipside {
 
@@ -40,12 +42,7 @@ namespace detail {
 class splitmix64 {
  public:
   explicit splitmix64(std::uint64_t seed) : s_(seed) {}
-  std::uint64_t next() noexcept {
-    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t next() noexcept { return flipside::splitmix64(s_); }
   // Uniform in [-1, 1), 24 random bits.
   float symmetric() noexcept {
     return static_cast<float>(next() >> 40) * (1.0f / 8388608.0f) - 1.0f;
@@ -79,9 +76,32 @@ inline std::vector<std::byte> to_bytes(const std::vector<float>& v, dtype t) {
   return out;
 }
 
+// The type a planned tensor is stored in: o.matrix_type for matrices (block types only when the
+// row length is a multiple of the block, as llama.cpp falls back for such rows), f32 otherwise.
+inline dtype stored_type(const planned_tensor& p, const synthetic_options& o) {
+  if (!p.matrix()) return dtype::f32;
+  const std::size_t block = traits_of(o.matrix_type)->block_size;
+  return static_cast<std::size_t>(p.shape[1]) % block == 0 ? o.matrix_type : dtype::f32;
+}
+
+// The tensor's values in its stored type: float types element by element, block types row by row
+// with ggml's quantisation rule (quant/quantize.hpp).
+inline std::vector<std::byte> matrix_bytes(const planned_tensor& p, const synthetic_options& o) {
+  const dtype t = stored_type(p, o);
+  const std::vector<float> v = synthetic_values(p, o);
+  if (traits_of(t)->block_size == 1) return to_bytes(v, t);
+  const auto rows = static_cast<std::size_t>(p.shape[0]);
+  const auto cols = static_cast<std::size_t>(p.shape[1]);
+  const std::size_t rb = quant::row_bytes(t, cols);
+  std::vector<std::byte> out(rows * rb);
+  for (std::size_t r = 0; r < rows; ++r)
+    quant::quantize_row(t, v.data() + r * cols, out.data() + r * rb, cols);
+  return out;
+}
+
 }  // namespace detail
 
-// A random model as one GGUF file.
+// A random model as one GGUF file; matrix_type f32, f16, bf16, q8_0, q4_0, q4_1, q5_0 or q5_1.
 inline void write_synthetic_gguf(const model_config& cfg, const std::filesystem::path& out,
                                  const synthetic_options& o = {}) {
   model_config c = cfg;
@@ -97,8 +117,8 @@ inline void write_synthetic_gguf(const model_config& cfg, const std::filesystem:
       w.add_tensor(name, dtype::f32, p.shape, detail::to_bytes(f, dtype::f32));
       continue;
     }
-    const dtype t = p.matrix() ? o.matrix_type : dtype::f32;
-    std::vector<std::byte> bytes = detail::to_bytes(detail::synthetic_values(p, o), t);
+    const std::vector<std::byte> bytes0 = detail::matrix_bytes(p, o);
+    std::vector<std::byte> bytes = bytes0;
     using R = tensor_role;
     const bool q = p.role == R::attn_q || p.role == R::attn_q_bias;
     const bool k = p.role == R::attn_k || p.role == R::attn_k_bias;
@@ -108,7 +128,7 @@ inline void write_synthetic_gguf(const model_config& cfg, const std::filesystem:
           bytes.data(), static_cast<std::size_t>(q ? c.n_heads : c.n_kv_heads),
           static_cast<std::size_t>(c.head_dim), row);
     }
-    w.add_tensor(name, t, p.shape, std::move(bytes));
+    w.add_tensor(name, detail::stored_type(p, o), p.shape, std::move(bytes));
   }
   w.write(out);
 }

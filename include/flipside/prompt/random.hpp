@@ -19,16 +19,9 @@
 #include <vector>
 
 #include <flipside/core/error.hpp>
+#include <flipside/core/splitmix64.hpp>
 
 namespace flipside {
-
-// One splitmix64 step: advances `state` by the golden-ratio increment and returns its mix.
-inline std::uint64_t splitmix64(std::uint64_t& state) noexcept {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 // A seed for a named sub-stream: splitmix64 folded over (seed, path...). Sub-streams for
 // different purposes (exemplars of eval example 7, flip order of eval example 7, …) are
