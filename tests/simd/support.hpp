@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <flipside/core/splitmix64.hpp>
+
 namespace flipside_test {
 
 // (kernel name, lanes) pairs reported by FLIPSIDE_SIMD_PATH_HOOK since the last clear.
@@ -60,7 +62,6 @@ class rng {
 #define FLIPSIDE_SIMD_PATH_HOOK(kernel, lanes) ::flipside_test::record_path(kernel, lanes)
 
 #include <catch2/catch.hpp>
-#include <flipside/core/splitmix64.hpp>
 #include <flipside/simd.hpp>
 
 namespace flipside_test {
