@@ -44,13 +44,6 @@ void check_adapted(const model& m, const lora_golden& g) {
   CHECK(m.generate_greedy(g.prompt, g.greedy.size()) == g.greedy);
 }
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // A copy of the golden adapter with its adapter_config.json edited (`from` → `to`).
 std::filesystem::path edited_adapter(const temp_dir& tmp, const std::filesystem::path& adapter,
                                      const std::string& from, const std::string& to) {
