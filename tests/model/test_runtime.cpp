@@ -1,6 +1,7 @@
 // Runtime properties: thread-count invariance, batching, prefix reuse through the KV cache
 // (truncate / fork), restricted unembedding, qwen3 (no shared golden: a random model written as
 // an HF directory and converted to GGUF).
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -227,23 +228,39 @@ TEST_CASE("synthetic GGUF in block types: matrices quantized with ggml's rule, c
   c.head_dim = 16;
   c.rope.rotary_dim = 16;
   write_synthetic_gguf(c, tmp / "f32.gguf", {dtype::f32, 7});
+  const model f = model::load(tmp / "f32.gguf");
   const auto ids = some_tokens(24, 512, 8);
-  const auto ref = batch_logits(model::load(tmp / "f32.gguf"), ids, 2);
+  const auto ref = batch_logits(f, ids, 2);
+  double err[2] = {0, 0};
+  int i = 0;
   for (const dtype t : {dtype::q8_0, dtype::q4_0}) {
     INFO(dtype_name(t));
-    write_synthetic_gguf(c, tmp / "q.gguf", {t, 7});
-    const model q = model::load(tmp / "q.gguf", quant_matmul::exact);
+    write_synthetic_gguf(c, tmp / (dtype_name(t) + ".gguf"), {t, 7});
+    const model q = model::load(tmp / (dtype_name(t) + ".gguf"), quant_matmul::exact);
     const gguf_file& g = *q.gguf();
     CHECK(g.find_tensor("blk.0.attn_q.weight")->type == t);
     CHECK(g.find_tensor("blk.0.attn_norm.weight")->type == dtype::f32);
     CHECK(g.get_u32("general.file_type") == (t == dtype::q8_0 ? 7u : 2u));
-    // The stored blocks are quantize_row of the f32 values: dequantised, they match f32 to
-    // within half a quantisation step per weight, so the logits stay near the f32 model's.
-    const auto got = batch_logits(q, ids, 2);
-    const double d = max_abs_diff(got, ref);
-    CHECK(d > 0);
-    CHECK(d < (t == dtype::q8_0 ? 0.02 : 0.2));
+    // Every matrix row is quantize_row (ggml's rule) of the f32 file's row, byte for byte.
+    for (const char* name : {"blk.0.ffn_up.weight", "blk.1.attn_q.weight", "token_embd.weight"}) {
+      INFO(name);
+      const tensor_view& a = *f.gguf()->find_tensor(name);
+      const tensor_view& b = *g.find_tensor(name);
+      REQUIRE(a.shape == b.shape);
+      const auto cols = static_cast<std::size_t>(a.shape[1]);
+      std::vector<std::byte> want(b.nbytes);
+      const std::size_t rb = quant::row_bytes(t, cols);
+      for (std::size_t r = 0; r < static_cast<std::size_t>(a.shape[0]); ++r)
+        quant::quantize_row(t, reinterpret_cast<const float*>(a.data) + r * cols,
+                            want.data() + r * rb, cols);
+      CHECK(std::memcmp(want.data(), b.data, b.nbytes) == 0);
+    }
+    err[i++] = max_abs_diff(batch_logits(q, ids, 2), ref);
   }
+  // Q4_0 steps are 16x coarser than Q8_0's: the quantized models are near the f32 one, Q8_0 nearer.
+  CHECK(err[0] > 0);
+  CHECK(err[0] * 4 < err[1]);
+  CHECK(err[1] < 2.0);
   CHECK_THROWS_WITH(write_synthetic_gguf(c, tmp / "k.gguf", {dtype::q4_k, 7}),
                     Catch::Contains(dtype_name(dtype::q4_k)));
 }
