@@ -29,4 +29,24 @@ struct row_prefetch {
   }
 };
 
+// The rows after the current group: a GEMV over a short matrix (rows of 576–896 weights, a few
+// hundred bytes) would otherwise start every group of rows with all its lines missing, since the
+// row cursors above only run ahead inside the rows being read. The next group's bytes are hinted
+// evenly over the `steps` block steps of the current group.
+struct span_prefetch {
+  const std::uint8_t* next = nullptr;
+  const std::uint8_t* end = nullptr;
+  std::size_t per_step = 0;
+  void start(const void* p, std::size_t bytes, std::size_t steps) noexcept {
+    next = static_cast<const std::uint8_t*>(p);
+    end = next + bytes;
+    per_step = steps ? (bytes + steps - 1) / steps : bytes;
+  }
+  void step() noexcept {
+    const std::uint8_t* limit =
+        end - next > static_cast<std::ptrdiff_t>(per_step) ? next + per_step : end;
+    for (; next < limit; next += row_prefetch::line) __builtin_prefetch(next, 0, 3);
+  }
+};
+
 }  // namespace flipside::quant::detail

@@ -233,10 +233,11 @@ struct k_iq4_xs : kernel_base<block_iq4_xs, block_q8_k, 256> {
 // stream per core leaves DRAM bandwidth unused) and each activation block is loaded once. U > 1
 // spreads alternate blocks over U accumulators (a lone row would otherwise wait on FMA latency).
 // A row's result depends on U but not on R, which is what makes GEMV results independent of how
-// rows are grouped (and so of the thread count).
+// rows are grouped (and so of the thread count). [next, next + next_bytes): the rows the caller
+// reads after these, hinted to the caches while these are computed (prefetch.hpp).
 template <class K, std::size_t R, std::size_t U>
 inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act, std::size_t n,
-                     float* out) {
+                     float* out, const std::uint8_t* next = nullptr, std::size_t next_bytes = 0) {
   using W = typename K::wblock;
   const auto* a = static_cast<const typename K::ablock*>(act);
   const std::size_t nb = n / K::qk;
@@ -251,9 +252,12 @@ inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act,
     rows[r] = reinterpret_cast<const W*>(w + r * stride);
     pf[r].start(rows[r], row_bytes);
   }
+  ::flipside::quant::detail::span_prefetch ahead;
+  ahead.start(next, next ? next_bytes : 0, nb / U);
   std::size_t i = 0;
   for (; i + U <= nb; i += U) {
     for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
+    ahead.step();
     for (std::size_t u = 0; u < U; ++u)
       for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i + u], a[i + u], acc[r][u], extra[r]);
   }
@@ -373,7 +377,11 @@ inline void vec_dot_rows(dtype t, const void* w, std::size_t stride, const void*
     const bool done = detail::with_int8_kernel(t, [&](auto k) {
       using K = decltype(k);
       std::size_t r = 0;
-      for (; r + 8 <= rows; r += 8) avx2::dot_rows<K, 8, 1>(wp + r * stride, stride, a, n, out + r);
+      for (; r + 8 <= rows; r += 8) {
+        const std::size_t later = rows - r - 8 < 8 ? rows - r - 8 : 8;
+        avx2::dot_rows<K, 8, 1>(wp + r * stride, stride, a, n, out + r,
+                                later ? wp + (r + 8) * stride : nullptr, later * stride);
+      }
       for (; r + 4 <= rows; r += 4) avx2::dot_rows<K, 4, 1>(wp + r * stride, stride, a, n, out + r);
       switch (rows - r) {
         case 3:
