@@ -61,6 +61,16 @@ model_config tiny_qwen3() {
   return c;
 }
 
+// tiny_qwen3's shape as a llama (no q/k norms, a 16-wide head: llama GGUF permutes its q/k rows).
+model_config tiny_llama() {
+  model_config c = tiny_qwen3();
+  c.architecture = "llama";
+  c.qk_norm = false;
+  c.head_dim = 16;
+  c.rope.rotary_dim = 16;
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("results are bitwise identical for any thread count") {
@@ -205,11 +215,7 @@ TEST_CASE("qwen3: HF directory and the GGUF converted from it agree; cache reuse
 
 TEST_CASE("llama from HF (half-split rope) and from GGUF (permuted, interleaved) agree") {
   temp_dir tmp;
-  model_config c = tiny_qwen3();
-  c.architecture = "llama";
-  c.qk_norm = false;
-  c.head_dim = 16;
-  c.rope.rotary_dim = 16;
+  model_config c = tiny_llama();
   c.tied_embeddings = false;
   write_synthetic_hf(c, tmp / "hf", {dtype::f32, 5});
   write_synthetic_gguf(c, tmp / "l.gguf", {dtype::f32, 5});
@@ -222,11 +228,7 @@ TEST_CASE("llama from HF (half-split rope) and from GGUF (permuted, interleaved)
 
 TEST_CASE("synthetic GGUF in block types: matrices quantized with ggml's rule, close to f32") {
   temp_dir tmp;
-  model_config c = tiny_qwen3();
-  c.architecture = "llama";
-  c.qk_norm = false;
-  c.head_dim = 16;
-  c.rope.rotary_dim = 16;
+  model_config c = tiny_llama();
   write_synthetic_gguf(c, tmp / "f32.gguf", {dtype::f32, 7});
   const model f = model::load(tmp / "f32.gguf");
   const auto ids = some_tokens(24, 512, 8);
