@@ -289,7 +289,7 @@ TEST_CASE("the decode-time small-batch GEMM is bitwise simd::gemm's direct path"
   thread_pool pool(2);
   for (std::size_t M = 1; M <= 4; ++M)
     for (std::size_t N : {1, 7, 8, 17, 100})
-      for (std::size_t K : {3, 8, 37, 64}) {
+      for (std::size_t K : {3, 8, 37, 64, 1100, 2100}) {  // f32 / f16 rows ≥ 4 KiB from 1024 / 2048
         std::vector<float> A(M * K), B(N * K);
         for (auto& x : A) x = next();
         for (auto& x : B) x = next();

@@ -4,8 +4,15 @@
 // Decode streams every weight once per token, so it runs at the speed memory delivers rows. The
 // direct kernel of simd::gemm reads 2–4 weight rows at a time and leaves the hardware prefetcher
 // to guess; on Zen 3 that reaches ~5 GB/s of the ~13–16 GB/s one core can read, and a second
-// thread adds nothing. Reading 8 rows at a time and prefetching the next 8 rows' cache lines
-// (one hint per 64-byte line) doubles it.
+// thread adds nothing. Reading 8 rows at a time and prefetching the next 8 rows doubles it.
+//
+// How the next group is hinted depends on the row length. Rows of a decoder's short matrices
+// (896 f16 weights = 28 lines; q, k, v, o, gate, up and the output projection) hinted as 8 row
+// streams advancing with k reached 12.5–13 GB/s on 2 threads where the 4864-wide ffn_down rows
+// reached 17: the next group's rows are contiguous, and hinting them in address order, spread over
+// the k steps, as non-temporal prefetches (each weight is read once per token) gives 15–16 GB/s.
+// Long rows keep the row streams (ffn_down measured 0.5–1.5 GB/s slower in address order).
+// Whole Qwen2.5-0.5B F16 layer matrices + output projection: benchmarks/README.md "Model runtime".
 //
 // The arithmetic per output element is exactly simd::detail::gemm_direct_tile's — one L-lane FMA
 // chain over k, simd::reduce_add, then the scalar tail with std::fma — so results are bitwise
@@ -31,19 +38,34 @@ inline void small_batch_rows(const float* A, std::size_t lda, const T* B, std::s
                              std::size_t K) noexcept {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::size_t L = batch::size;
+  // Short rows (< 4 KiB): the next group's rows are contiguous, so its NB · ldb elements are
+  // hinted in address order, an equal share of their lines per k step, never past row n1, as
+  // non-temporal prefetches. Long rows: each of the next group's rows is hinted at k, one line per
+  // 64 bytes of k (the hardware prefetcher then follows the long row streams).
   constexpr std::size_t line = 64 / sizeof(T);  // elements per cache line
   static_assert(line % L == 0 || L % line == 0, "cache line and vector width must nest");
+  const bool by_address = ldb * sizeof(T) < 4096;
+  const char* const range_end = reinterpret_cast<const char*>(B + n1 * ldb);
+  const std::size_t steps = std::max<std::size_t>(K / L, 1);
+  const std::size_t group_bytes = NB * ldb * sizeof(T);
+  const std::size_t per_step = ((group_bytes + steps - 1) / steps + 63) / 64 * 64;
   std::size_t n = n0;
   for (; n + NB <= n1; n += NB) {
     const T* b = B + n * ldb;
-    const bool prefetch = n + 2 * NB <= n1;
+    const bool prefetch_rows = !by_address && n + 2 * NB <= n1;
+    const char* pf = reinterpret_cast<const char*>(b + NB * ldb);
     batch acc[MM][NB];
     for (std::size_t i = 0; i < MM; ++i)
       for (std::size_t j = 0; j < NB; ++j) acc[i][j] = batch(0.0f);
     std::size_t k = 0;
     for (; k + L <= K; k += L) {
-      if (prefetch && k % line == 0)
+      if (by_address) {
+        const char* limit =
+            range_end - pf > static_cast<std::ptrdiff_t>(per_step) ? pf + per_step : range_end;
+        for (; pf < limit; pf += 64) __builtin_prefetch(pf, 0, 0);
+      } else if (prefetch_rows && k % line == 0) {
         for (std::size_t j = 0; j < NB; ++j) __builtin_prefetch(b + (j + NB) * ldb + k);
+      }
       batch w[NB];
       for (std::size_t j = 0; j < NB; ++j) w[j] = simd::load_as_f32<Arch>(b + j * ldb + k);
       for (std::size_t i = 0; i < MM; ++i) {
