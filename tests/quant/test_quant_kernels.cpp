@@ -138,6 +138,61 @@ TEMPLATE_LIST_TEST_CASE("quant: vector integer dot products agree with the scala
   }
 }
 
+// vec_dot_rows takes the row-group kernels (8, 4, 3, 2, 1 rows; one activation block prepared
+// for all rows of a group): odd row counts, a group boundary in the middle, tails of one block,
+// and extreme quants (bytes 0x00 / 0x7F / 0x80 / 0xFF, i.e. q8_0 weights of −128, every nibble
+// 0 or 15; activations all ±127) where a sign or offset trick could overflow or wrap.
+TEMPLATE_LIST_TEST_CASE(
+    "quant: integer dot products of row groups agree with the scalar references", "[quant]",
+    flipside::simd::compiled_archs) {
+  test::rng g(11);
+  const std::uint8_t extremes[4] = {0x00, 0x7F, 0x80, 0xFF};
+  for (dtype t : block_types) {
+    const dtype at = quant::vec_dot_type(t);
+    const std::size_t bb = flipside::traits_of(t)->block_bytes;
+    for (int extreme = 0; extreme < 2; ++extreme) {
+      for (std::size_t nblocks : {1u, 3u}) {
+        INFO(flipside::dtype_name(t) << " extreme " << extreme << " blocks " << nblocks);
+        const std::size_t n = nblocks * block_size(t), rows = 19, rb = nblocks * bb;
+        auto w = random_blocks(t, rows * n, g);
+        if (extreme) {
+          const auto scales = w;  // keep the fp16 fields random_blocks made finite
+          for (auto& b : w) b = extremes[g.next() % 4];
+          for (std::size_t blk = 0; blk < rows * nblocks; ++blk)
+            for (std::size_t off : half_fields(t))
+              std::memcpy(w.data() + blk * bb + off, scales.data() + blk * bb + off, 2);
+        }
+        std::vector<float> x(n);
+        for (auto& v : x) v = extreme ? ((g.next() & 1) ? 1.0f : -1.0f) : g.normal();
+        std::vector<std::uint8_t> xq(quant::row_bytes(at, n));
+        quant::quantize_activations(at, x.data(), xq.data(), n);
+        std::vector<float> ad(n), wd(n);
+        quant::dequantize_row(at, xq.data(), ad.data(), n);
+        std::vector<float> out(rows), part(rows);
+        quant::vec_dot_rows<TestType>(t, w.data(), rb, xq.data(), n, rows, out.data());
+        quant::vec_dot_rows<TestType>(t, w.data() + 3 * rb, rb, xq.data(), n, 13, part.data() + 3);
+        for (std::size_t r = 0; r < rows; ++r) {
+          INFO("row " << r);
+          const float ref =
+              quant::vec_dot<quant::reference_arch>(t, w.data() + r * rb, xq.data(), n);
+          quant::dequantize_row<quant::reference_arch>(t, w.data() + r * rb, wd.data(), n);
+          double mag = 0;
+          for (std::size_t i = 0; i < n; ++i) mag += std::fabs(static_cast<double>(wd[i]) * ad[i]);
+          if (at == dtype::q8_1) {  // the block min term m·s
+            const auto* ab = reinterpret_cast<const quant::block_q8_1*>(xq.data());
+            for (std::size_t b = 0; b < nblocks; ++b)
+              mag += std::fabs(quant::load_f16(w.data() + r * rb + b * bb + 2) *
+                               static_cast<double>(quant::load_f16(ab[b].s)));
+          }
+          CHECK(std::fabs(out[r] - ref) <= 2e-6 * mag + 1e-30);
+          // Row grouping does not change a row's result.
+          if (r >= 3 && r < 16) CHECK(part[r] == out[r]);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("quant: q8_0 and q4_0 quantisation round trips within half a step") {
   test::rng g(3);
   std::vector<float> x(96);

@@ -65,19 +65,49 @@ inline std::int16_t bsum(const block_q8_k& b, int g) noexcept {
   return v;
 }
 
-// Block kernels: `apply(w, a, acc, extra)` adds one block's contribution, acc += d_w·d_a·(8 int32
-// partial sums) and extra += any scalar term (q8_1 min products, K-quant mins).
+// Block kernels: `apply(w, p, acc, extra)` adds one block's contribution, acc += d_w·d_a·(8 int32
+// partial sums) and extra += any scalar term (q8_1 min products, K-quant mins). p = prep(a) is
+// what the kernel needs of the activation block, computed once per block for all the rows that
+// dot_rows advances together (loads, |a|, sums, scale). Lane k of the int32 sums is always the
+// same integer (products of elements 4k..4k+3, or the sub-block-scaled sums below), whatever the
+// instruction sequence: results are bitwise those of the scalar model of these lanes.
 template <class W, class A, std::size_t QK>
 struct kernel_base {
   using wblock = W;
   using ablock = A;
   static constexpr std::size_t qk = QK;
+  static const A& prep(const A& a) noexcept { return a; }
 };
 
+// A q8_0 activation block: its quants, |q| (s8·s8 products as |a|·(w with a's sign), so the
+// weights need no abs; for weights in −127..127 only), the sums of each four consecutive quants
+// (lane k, for the unsigned-weight offset: Σ(u − o)·a = Σu·a − o·Σa) and the scale.
+struct q8_0_act {
+  i8x32 q;
+  u8x32 absq;
+  i32x8 sum4;
+  float d;
+};
+inline q8_0_act prep_q8_0(const block_q8_0& a) noexcept {
+  const i8x32 q = load_i8(a.qs);
+  return {q, abs_i8(q), dot_u8s8(u8x32(std::uint8_t{1}), q), load_f16(a.d)};
+}
+
+// A q8_K activation block: the block, its scale and its 16 group sums.
+struct q8_k_act {
+  const block_q8_k* a;
+  float d;
+  i16x16 bsums;
+};
+inline q8_k_act prep_q8_k(const block_q8_k& a) noexcept {
+  return {&a, load_f32(a.d), load_i16(a.bsums)};
+}
+
 struct k_q4_0 : kernel_base<block_q4_0, block_q8_0, 32> {
-  static void apply(const wblock& w, const ablock& a, f32x8& acc, float&) {
-    const i32x8 s = dot_s8s8(as<i8x32>(load_nibbles(w.qs)) - i8x32(std::int8_t{8}), load_i8(a.qs));
-    acc = xsimd::fma(f32x8(load_f16(w.d) * load_f16(a.d)), xsimd::to_float(s), acc);
+  static q8_0_act prep(const ablock& a) noexcept { return prep_q8_0(a); }
+  static void apply(const wblock& w, const q8_0_act& a, f32x8& acc, float&) {
+    const i32x8 s = dot_u8s8(load_nibbles(w.qs), a.q) - (a.sum4 << 3);  // Σ(u − 8)·a
+    acc = xsimd::fma(f32x8(load_f16(w.d) * a.d), xsimd::to_float(s), acc);
   }
 };
 
@@ -90,10 +120,11 @@ struct k_q4_1 : kernel_base<block_q4_1, block_q8_1, 32> {
 };
 
 struct k_q5_0 : kernel_base<block_q5_0, block_q8_0, 32> {
-  static void apply(const wblock& w, const ablock& a, f32x8& acc, float&) {
+  static q8_0_act prep(const ablock& a) noexcept { return prep_q8_0(a); }
+  static void apply(const wblock& w, const q8_0_act& a, f32x8& acc, float&) {
     const u8x32 q = load_nibbles(w.qs) | decode::fifth_bits(w.qh);
-    const i32x8 s = dot_s8s8(as<i8x32>(q) - i8x32(std::int8_t{16}), load_i8(a.qs));
-    acc = xsimd::fma(f32x8(load_f16(w.d) * load_f16(a.d)), xsimd::to_float(s), acc);
+    const i32x8 s = dot_u8s8(q, a.q) - (a.sum4 << 4);  // Σ(u − 16)·a
+    acc = xsimd::fma(f32x8(load_f16(w.d) * a.d), xsimd::to_float(s), acc);
   }
 };
 
@@ -106,29 +137,45 @@ struct k_q5_1 : kernel_base<block_q5_1, block_q8_1, 32> {
 };
 
 struct k_q8_0 : kernel_base<block_q8_0, block_q8_0, 32> {
-  static void apply(const wblock& w, const ablock& a, f32x8& acc, float&) {
-    const i32x8 s = dot_s8s8(load_i8(w.qs), load_i8(a.qs));
-    acc = xsimd::fma(f32x8(load_f16(w.d) * load_f16(a.d)), xsimd::to_float(s), acc);
+  static q8_0_act prep(const ablock& a) noexcept { return prep_q8_0(a); }
+  static void apply(const wblock& w, const q8_0_act& a, f32x8& acc, float&) {
+    // Weight-side sign: a stored weight may be −128 (ggml's quantiser never writes it, a file
+    // can), which |a|·sign(w, a) would wrap; |w| as unsigned 128 is exact.
+    const i32x8 s = dot_s8s8(load_i8(w.qs), a.q);
+    acc = xsimd::fma(f32x8(load_f16(w.d) * a.d), xsimd::to_float(s), acc);
   }
 };
 
 struct k_iq4_nl : kernel_base<block_iq4_nl, block_q8_0, 32> {
-  static void apply(const wblock& w, const ablock& a, f32x8& acc, float&) {
-    const i32x8 s = dot_s8s8(lookup16(kvalues_iq4nl, load_nibbles(w.qs)), load_i8(a.qs));
-    acc = xsimd::fma(f32x8(load_f16(w.d) * load_f16(a.d)), xsimd::to_float(s), acc);
+  static q8_0_act prep(const ablock& a) noexcept { return prep_q8_0(a); }
+  static void apply(const wblock& w, const q8_0_act& a, f32x8& acc, float&) {
+    const i32x8 s = dot_u8s8(a.absq, sign(lookup16(kvalues_iq4nl, load_nibbles(w.qs)), a.q));
+    acc = xsimd::fma(f32x8(load_f16(w.d) * a.d), xsimd::to_float(s), acc);
   }
 };
 
 // Q4_K / Q5_K: Σ_c sc_c·Σ q·a − m_c·Σ a over eight 32-weight sub-blocks; the mins use the q8_K
 // group sums, so the quants are touched once.
+// The eight six-bit scales and mins of a Q4_K / Q5_K block (scale_min_k4 for j = 0..7), one byte
+// each, little-endian, computed four at a time in 32-bit words.
+inline void scales_mins_k4(const std::uint8_t* q, std::uint64_t& sc, std::uint64_t& mn) noexcept {
+  const std::uint32_t u0 = load_u32(q), u1 = load_u32(q + 4), u2 = load_u32(q + 8);
+  const std::uint32_t sc_hi = (u2 & 0x0F0F0F0Fu) | ((u0 >> 2) & 0x30303030u);
+  const std::uint32_t mn_hi = ((u2 >> 4) & 0x0F0F0F0Fu) | ((u1 >> 2) & 0x30303030u);
+  sc = (u0 & 0x3F3F3F3Fu) | (std::uint64_t{sc_hi} << 32);
+  mn = (u1 & 0x3F3F3F3Fu) | (std::uint64_t{mn_hi} << 32);
+}
+
 template <bool Fifth, class Block>
 struct k_k4 : kernel_base<Block, block_q8_k, 256> {
-  static void apply(const Block& w, const block_q8_k& a, f32x8& acc, float& extra) {
-    std::uint8_t sc[8], mn[8];
-    for (int j = 0; j < 8; ++j) scale_min_k4(j, w.scales, sc[j], mn[j]);
-    int summs = 0;
-    for (int j = 0; j < 8; ++j) summs += mn[j] * (bsum(a, 2 * j) + bsum(a, 2 * j + 1));
-    const std::int8_t* q8 = a.qs;
+  static q8_k_act prep(const block_q8_k& a) noexcept { return prep_q8_k(a); }
+  static void apply(const Block& w, const q8_k_act& p, f32x8& acc, float& extra) {
+    std::uint64_t sc8, mn8;
+    scales_mins_k4(w.scales, sc8, mn8);
+    // Σ_j mn_j·(bsum_2j + bsum_2j+1): each min against its two group sums, one pmaddwd.
+    const int summs = hsum(madd(widen_u8x8_i16_twice(mn8), p.bsums));
+    const i16x16 sc = widen_u8x8_i16(sc8);
+    const std::int8_t* q8 = p.a->qs;
     i32x8 sumi(0);
     [[maybe_unused]] u8x32 qh;
     if constexpr (Fifth) qh = load_u8(w.qh);
@@ -140,10 +187,10 @@ struct k_k4 : kernel_base<Block, block_q8_k, 256> {
         lo = lo | shl(shr(qh, 2 * c) & one, 4);
         hi = hi | shl(shr(qh, 2 * c + 1) & one, 4);
       }
-      sumi += madd(maddubs(lo, load_i8(q8)), i16x16(static_cast<std::int16_t>(sc[2 * c])));
-      sumi += madd(maddubs(hi, load_i8(q8 + 32)), i16x16(static_cast<std::int16_t>(sc[2 * c + 1])));
+      sumi += madd(maddubs(lo, load_i8(q8)), splat_word(sc, 2 * c));
+      sumi += madd(maddubs(hi, load_i8(q8 + 32)), splat_word(sc, 2 * c + 1));
     }
-    const float ad = load_f32(a.d);
+    const float ad = p.d;
     acc = xsimd::fma(f32x8(load_f16(w.d) * ad), xsimd::to_float(sumi), acc);
     extra -= (load_f16(w.dmin) * ad) * static_cast<float>(summs);
   }
@@ -152,25 +199,29 @@ using k_q4_k = k_k4<false, block_q4_k>;
 using k_q5_k = k_k4<true, block_q5_k>;
 
 // Q6_K: unsigned 6-bit quants u = q + 32; Σ sc·(u − 32)·a = Σ sc·u·a − 32·Σ sc·bsum.
+// The two high bits of each quant sit at bits 4–5 after one 16-bit shift and a mask (the bits
+// that cross bytes are masked off), the scales are one sign-extended vector shuffled per 32.
 struct k_q6_k : kernel_base<block_q6_k, block_q8_k, 256> {
-  static void apply(const wblock& w, const ablock& a, f32x8& acc, float&) {
-    const u8x32 lowmask(std::uint8_t{0x0F}), three(std::uint8_t{3});
-    int corr = 0;
-    for (int g = 0; g < 16; ++g) corr += w.scales[g] * bsum(a, g);
+  static q8_k_act prep(const ablock& a) noexcept { return prep_q8_k(a); }
+  static void apply(const wblock& w, const q8_k_act& p, f32x8& acc, float&) {
+    const u8x32 lowmask(std::uint8_t{0x0F}), highbits(std::uint8_t{0x30});
+    const i16x16 scales = widen_i8_i16(w.scales);
+    const int corr = hsum(madd(scales, p.bsums));  // Σ_g sc_g·bsum_g
     i32x8 sumi(0);
-    const std::int8_t* q8 = a.qs;
+    const std::int8_t* q8 = p.a->qs;
     for (int half = 0; half < 2; ++half) {
       const std::uint8_t* ql = w.ql + 64 * half;
-      const std::int8_t* sc = w.scales + 8 * half;
+      const i16x16 sc = dup_half(scales, half);
       const u8x32 l0 = load_u8(ql), l1 = load_u8(ql + 32), h = load_u8(w.qh + 32 * half);
-      const u8x32 q[4] = {(l0 & lowmask) | shl(h & three, 4),
-                          (l1 & lowmask) | shl(shr(h, 2) & three, 4),
-                          shr(l0, 4) | shl(shr(h, 4) & three, 4), shr(l1, 4) | shl(shr(h, 6), 4)};
+      const u8x32 q[4] = {(l0 & lowmask) | (shl16(h, 4) & highbits),
+                          (l1 & lowmask) | (shl16(h, 2) & highbits),
+                          (shr16(l0, 4) & lowmask) | (h & highbits),
+                          (shr16(l1, 4) & lowmask) | (shr16(h, 2) & highbits)};
       for (int k = 0; k < 4; ++k, q8 += 32)
-        sumi += madd(maddubs(q[k], load_i8(q8)), halves_i16(sc[2 * k], sc[2 * k + 1]));
+        sumi += madd(maddubs(q[k], load_i8(q8)), splat_pair(sc, k));
     }
     sumi -= i32x8(4 * corr);  // 8 lanes × 4·corr = 32·corr
-    acc = xsimd::fma(f32x8(load_f16(w.d) * load_f32(a.d)), xsimd::to_float(sumi), acc);
+    acc = xsimd::fma(f32x8(load_f16(w.d) * p.d), xsimd::to_float(sumi), acc);
   }
 };
 
@@ -252,17 +303,33 @@ inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act,
     rows[r] = reinterpret_cast<const W*>(w + r * stride);
     pf[r].start(rows[r], row_bytes);
   }
+  // The prefetch cursors advance once per S blocks (about one cache line of a short legacy block:
+  // their bookkeeping for eight rows would otherwise cost as much as the blocks' arithmetic).
+  constexpr std::size_t P = sizeof(W) >= 64 ? 1 : 64 / sizeof(W), S = P * U;
   ::flipside::quant::detail::span_prefetch ahead;
-  ahead.start(next, next ? next_bytes : 0, nb / U);
+  ahead.start(next, next ? next_bytes : 0, nb / S + (nb % S) / U);
   std::size_t i = 0;
+  for (; i + S <= nb; i += S) {
+    for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
+    ahead.step();
+    for (std::size_t j = 0; j < S; j += U)
+      for (std::size_t u = 0; u < U; ++u) {
+        const auto& p = K::prep(a[i + j + u]);
+        for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i + j + u], p, acc[r][u], extra[r]);
+      }
+  }
   for (; i + U <= nb; i += U) {
     for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
     ahead.step();
-    for (std::size_t u = 0; u < U; ++u)
-      for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i + u], a[i + u], acc[r][u], extra[r]);
+    for (std::size_t u = 0; u < U; ++u) {
+      const auto& p = K::prep(a[i + u]);
+      for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i + u], p, acc[r][u], extra[r]);
+    }
   }
-  for (; i < nb; ++i)
-    for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i], a[i], acc[r][0], extra[r]);
+  for (; i < nb; ++i) {
+    const auto& p = K::prep(a[i]);
+    for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i], p, acc[r][0], extra[r]);
+  }
   for (std::size_t r = 0; r < R; ++r) {
     f32x8 t = acc[r][0];
     for (std::size_t u = 1; u < U; ++u) t += acc[r][u];

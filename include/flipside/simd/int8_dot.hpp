@@ -142,6 +142,64 @@ inline i16x16 widen_i8_i16(const std::int8_t* p) noexcept {
   return i16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
 }
 
+// Raw 16-bit lane shifts of a byte vector (bits cross into the neighbouring byte): for callers
+// that mask afterwards anyway, one instruction instead of shr/shl's two.
+inline u8x32 shl16(const u8x32& v, int n) noexcept { return u8x32(_mm256_slli_epi16(v, n)); }
+inline u8x32 shr16(const u8x32& v, int n) noexcept { return u8x32(_mm256_srli_epi16(v, n)); }
+
+// 16 little-endian int16 at p.
+inline i16x16 load_i16(const void* p) noexcept {
+  return i16x16(_mm256_loadu_si256(static_cast<const __m256i*>(p)));
+}
+
+// The 8 bytes of `bytes` (little-endian) zero-extended to int16, words 0..7 of both 128-bit
+// halves.
+inline i16x16 widen_u8x8_i16(std::uint64_t bytes) noexcept {
+  const __m128i w = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(bytes)));
+  return i16x16(_mm256_broadcastsi128_si256(w));
+}
+
+// The 8 bytes of `bytes` zero-extended to int16, each twice: lanes 2j and 2j+1 = byte j.
+inline i16x16 widen_u8x8_i16_twice(std::uint64_t bytes) noexcept {
+  const __m128i b = _mm_cvtsi64_si128(static_cast<long long>(bytes));
+  return i16x16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(b, b)));
+}
+
+// Both 128-bit halves = half h (0 or 1) of v.
+inline i16x16 dup_half(const i16x16& v, int h) noexcept {
+  return i16x16(h ? _mm256_permute2x128_si256(v, v, 0x11) : _mm256_permute2x128_si256(v, v, 0x00));
+}
+
+namespace detail {
+// pshufb controls: word_masks[j] repeats word j of each 128-bit half over that half;
+// pair_masks[k] repeats word 2k over the low half and word 2k+1 over the high half.
+struct word_shuffles {
+  alignas(32) std::uint8_t word[8][32];
+  alignas(32) std::uint8_t pair[4][32];
+  constexpr word_shuffles() : word(), pair() {
+    for (int j = 0; j < 8; ++j)
+      for (int b = 0; b < 32; ++b) word[j][b] = static_cast<std::uint8_t>(2 * j + (b & 1));
+    for (int k = 0; k < 4; ++k)
+      for (int b = 0; b < 32; ++b)
+        pair[k][b] = static_cast<std::uint8_t>(2 * (2 * k + (b >= 16)) + (b & 1));
+  }
+};
+inline constexpr word_shuffles shuffles{};
+}  // namespace detail
+
+// Every lane = word j (0..7) of its own 128-bit half.
+inline i16x16 splat_word(const i16x16& v, int j) noexcept {
+  return i16x16(_mm256_shuffle_epi8(
+      v, _mm256_load_si256(reinterpret_cast<const __m256i*>(detail::shuffles.word[j]))));
+}
+
+// Low half = word 2k of the low half, high half = word 2k+1 of the high half (k = 0..3): with
+// v = dup_half(s, h), the halves_i16(s[8h+2k], s[8h+2k+1]) of a 16-scale vector s.
+inline i16x16 splat_pair(const i16x16& v, int k) noexcept {
+  return i16x16(_mm256_shuffle_epi8(
+      v, _mm256_load_si256(reinterpret_cast<const __m256i*>(detail::shuffles.pair[k]))));
+}
+
 // int16 lanes 0..7 = lo, lanes 8..15 = hi.
 inline i16x16 halves_i16(std::int16_t lo, std::int16_t hi) noexcept {
   return i16x16(
