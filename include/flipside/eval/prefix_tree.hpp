@@ -65,19 +65,8 @@ class prefix_tree {
   std::size_t match(const std::int32_t* tokens, std::size_t n) {
     ++stats_.lookups;
     ++tick_;
-    std::size_t pos = 0;
-    node* cur = &root_;
-    while (pos < n) {
-      const auto it = cur->children.find(tokens[pos]);
-      if (it == cur->children.end()) break;
-      node* child = it->second.get();
-      child->last_use = tick_;
-      const std::size_t l = common_length(child->tokens, tokens + pos, n - pos);
-      pos += l;
-      if (l < child->tokens.size()) break;
-      cur = child;
-    }
-    return pos;
+    const walk w = descend(tokens, n);
+    return w.pos + w.partial;
   }
 
   // Appends the stored rows of positions [from, to) of `tokens` to `cache`, which must hold
@@ -113,20 +102,14 @@ class prefix_tree {
                            " positions");
     if (n == 0 || n * bytes_per_token() > max_bytes_) return;
     ++tick_;
-    std::size_t pos = 0;
-    node* cur = &root_;
-    while (pos < n) {
-      const auto it = cur->children.find(tokens[pos]);
-      if (it == cur->children.end()) break;
-      node* child = it->second.get();
-      child->last_use = tick_;
-      const std::size_t l = common_length(child->tokens, tokens + pos, n - pos);
-      if (l < child->tokens.size()) {
-        if (pos + l == n) return;  // already stored, inside this node
-        split(*child, l);
-      }
-      pos += l;
-      cur = child;
+    const walk w = descend(tokens, n);
+    node* cur = w.parent;
+    std::size_t pos = w.pos;
+    if (w.child != nullptr) {              // diverges inside w.child: split it where the paths part
+      if (w.pos + w.partial == n) return;  // already stored, inside this node
+      split(*w.child, w.partial);
+      cur = w.child;
+      pos += w.partial;
     }
     if (pos == n) return;
     // Make room first (never evicting the path just walked: it carries the current tick).
@@ -159,6 +142,34 @@ class prefix_tree {
   }
 
  private:
+  struct node;
+  // Where a walk down the tree along tokens[0, n) stops: the last node fully matched (`parent`,
+  // holding tokens[0, pos)) and, when the tokens diverge from or end inside one of its children,
+  // that child and how many of its tokens matched (0 < partial < its length).
+  struct walk {
+    node* parent;
+    std::size_t pos;
+    node* child;
+    std::size_t partial;
+  };
+
+  // Walks the tree along tokens[0, n), marking every node it enters with the current tick.
+  walk descend(const std::int32_t* tokens, std::size_t n) {
+    std::size_t pos = 0;
+    node* cur = &root_;
+    while (pos < n) {
+      const auto it = cur->children.find(tokens[pos]);
+      if (it == cur->children.end()) break;
+      node* child = it->second.get();
+      child->last_use = tick_;
+      const std::size_t l = common_length(child->tokens, tokens + pos, n - pos);
+      if (l < child->tokens.size()) return {cur, pos, child, l};
+      pos += l;
+      cur = child;
+    }
+    return {cur, pos, nullptr, 0};
+  }
+
   struct node {
     std::vector<std::int32_t> tokens;
     // Per layer l: K rows [len, row] at kv[2·l·len·row], then V rows [len, row].
