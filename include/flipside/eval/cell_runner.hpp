@@ -7,6 +7,9 @@
 // Contextual calibration (Zhao et al. 2021) needs p_cf per exemplar set: the same prompt asked
 // about each content-free input. The content-free prompts share the real prompts' prefix, so they
 // cost a query each; with shared exemplars they are computed once per cell.
+//
+// With shared exemplars and label-logit scoring the cell's queries are scored in batches
+// (prompt_evaluator::score_batch): every query continues the same exemplar prefix.
 #pragma once
 
 #include <chrono>
@@ -14,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <flipside/core/error.hpp>
@@ -54,30 +58,64 @@ void run_cell_prompts(prompt_evaluator& ev, const tokenizer& tok, const run_task
   if (const auto eos = tok.eos()) gen.eos = *eos;
   const auto decode = [&](const std::vector<std::int32_t>& ids) { return tok.decode(ids); };
 
-  for (const std::size_t i : task.eval_indices) {
-    const std::uint64_t before = ev.counters().computed_tokens;
-    const assembled_prompt p = build(i);
-    const tokenized_prompt<std::int32_t> tp = tokenize_prompt(p, encode);
+  // A label-logit record from the prompt's scores (calibrated when the cell says so).
+  const auto label_record = [&](const assembled_prompt& p, option_scores s, example_record& r) {
+    if (key.calibrated) {
+      auto it = calibrations.find(p.prefix);
+      if (it == calibrations.end()) {
+        std::vector<option_scores> cf;
+        for (const auto& input : st.content_free) {
+          const assembled_prompt q = content_free_prompt(p, cfg.tmpl, input, n_fields);
+          cf.push_back(ev.score(tokenize_prompt(q, encode), p.label_words));
+        }
+        it = calibrations.emplace(p.prefix, contextual_calibration::from_content_free(cf)).first;
+      }
+      s = it->second.apply(std::move(s));
+    }
+    r.predicted = s.predicted;
+    r.probs = s.probs;
+  };
+  const auto new_record = [&](std::size_t i, const assembled_prompt& p) {
     example_record r;
     r.index = static_cast<std::int64_t>(i);
     r.gold = p.gold;
     r.flipped = p.num_flipped() > 0 ? p.flipped_target : no_flip;
-    if (key.scoring == scoring_mode::label_logit) {
-      option_scores s = ev.score(tp, p.label_words);
-      if (key.calibrated) {
-        auto it = calibrations.find(p.prefix);
-        if (it == calibrations.end()) {
-          std::vector<option_scores> cf;
-          for (const auto& input : st.content_free) {
-            const assembled_prompt q = content_free_prompt(p, cfg.tmpl, input, n_fields);
-            cf.push_back(ev.score(tokenize_prompt(q, encode), p.label_words));
-          }
-          it = calibrations.emplace(p.prefix, contextual_calibration::from_content_free(cf)).first;
-        }
-        s = it->second.apply(std::move(s));
+    return r;
+  };
+
+  // Shared exemplars, label-logit: the queries of the cell share the whole exemplar prefix, so
+  // they are scored in batches (prompt_evaluator::score_batch), one forward call per group.
+  constexpr bool shared = std::is_same_v<Sampling, shared_per_seed>;
+  if (shared && key.scoring == scoring_mode::label_logit) {
+    constexpr std::size_t chunk = 64;  // eval examples per score_batch call (progress granularity)
+    const auto& idx = task.eval_indices;
+    for (std::size_t b = 0; b < idx.size(); b += chunk) {
+      const std::uint64_t before = ev.counters().computed_tokens;
+      const std::size_t e = std::min(idx.size(), b + chunk);
+      std::vector<assembled_prompt> ps;
+      std::vector<tokenized_prompt<std::int32_t>> tps;
+      for (std::size_t j = b; j < e; ++j) {
+        ps.push_back(build(idx[j]));
+        tps.push_back(tokenize_prompt(ps.back(), encode));
       }
-      r.predicted = s.predicted;
-      r.probs = s.probs;
+      std::vector<option_scores> scores = ev.score_batch(tps, ps.front().label_words);
+      for (std::size_t j = b; j < e; ++j) {
+        example_record r = new_record(idx[j], ps[j - b]);
+        label_record(ps[j - b], std::move(scores[j - b]), r);
+        out.records.push_back(std::move(r));
+      }
+      if (on_tokens) on_tokens(ev.counters().computed_tokens - before);
+    }
+    return;
+  }
+
+  for (const std::size_t i : task.eval_indices) {
+    const std::uint64_t before = ev.counters().computed_tokens;
+    const assembled_prompt p = build(i);
+    const tokenized_prompt<std::int32_t> tp = tokenize_prompt(p, encode);
+    example_record r = new_record(i, p);
+    if (key.scoring == scoring_mode::label_logit) {
+      label_record(p, ev.score(tp, p.label_words), r);
     } else {
       const generated_answer g = ev.generate(tp, p.label_words, decode, gen);
       r.predicted = g.label == no_label_match ? out_of_set : g.label;

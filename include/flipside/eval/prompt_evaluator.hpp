@@ -12,6 +12,14 @@
 //      generate mode decodes on top of it; both leave the cache holding the prompt.
 // The prompt's last token is always run (its final hidden state is what is scored).
 //
+// score_batch scores several prompts at once: after their longest common prefix is in the working
+// cache (steps 1–3), each prompt gets a copy of those rows and all the tails run as one batched
+// forward call (at most forward_options::max_batch_rows rows, so no tail is split), which reads
+// every weight once for the whole group instead of once per query — the queries of one exemplar
+// set cost one GEMM per layer. Each prompt's rows and options are computed as in score() (same
+// kernels for tails of more than 4 tokens, ≥ 16 for quantized weights: the kernel class depends
+// on a call's row count), so scores agree with one-at-a-time scoring to rounding.
+//
 // With sharing off — the baseline — every label option is scored from scratch: the whole prompt
 // is run again for each option in an empty cache, as a naive harness would do.
 //
@@ -97,6 +105,62 @@ class prompt_evaluator {
     return s;
   }
 
+  // Label-logit scores of every prompt in `ps` (score() for each, batched as the file comment
+  // says; one at a time with sharing off or when the prompts share no prefix).
+  std::vector<option_scores> score_batch(const std::vector<tokenized_prompt<std::int32_t>>& ps,
+                                         const std::vector<std::string>& names = {}) {
+    std::vector<option_scores> out;
+    out.reserve(ps.size());
+    if (!opt_.share_prefixes || ps.size() < 2) {
+      for (const auto& p : ps) out.push_back(score(p, names));
+      return out;
+    }
+    std::vector<std::vector<std::int32_t>> ids;
+    ids.reserve(ps.size());
+    std::size_t common = 0;
+    for (const auto& p : ps) {
+      ids.push_back(p.prompt());
+      check_prompt(ids.back());
+      const std::size_t limit = ids.back().size() - 1;  // the last token is always run
+      common =
+          ids.size() == 1
+              ? limit
+              : std::min({common, limit, detail::common_prefix_length(ids.front(), ids.back())});
+    }
+    if (common == 0) {
+      for (const auto& p : ps) out.push_back(score(p, names));
+      return out;
+    }
+    // The shared part once, then groups of tails that fit one forward call.
+    run_prefix(ids.front(), common, std::min(ps.front().prefix.size(), common), 0);
+    const std::size_t cap = forward_options{}.max_batch_rows;
+    for (std::size_t b = 0; b < ps.size();) {
+      std::size_t e = b, rows = 0;
+      while (e < ps.size() && (e == b || rows + ids[e].size() - common <= cap))
+        rows += ids[e++].size() - common;
+      std::vector<kv_cache<float>> caches;
+      caches.reserve(e - b);
+      std::vector<sequence_step<float>> steps;
+      for (std::size_t i = b; i < e; ++i) {
+        caches.push_back(fork_prefix(work_, common, ids[i].size() + longest_option(ps[i].options)));
+        steps.push_back(
+            {&caches.back(), ids[i].data() + common, ids[i].size() - common, output_rows::last});
+      }
+      const forward_result r = m_.forward(steps, {false, opt_.pool});
+      counters_.computed_tokens += rows;
+      for (std::size_t i = b; i < e; ++i) {
+        ++counters_.prompts;
+        for (const auto& o : ps[i].options) counters_.prompt_tokens += ids[i].size() + o.size();
+        const std::uint64_t before = scorer_.stats().forward_tokens;
+        out.push_back(scorer_.score_options(caches[i - b], r.hidden_row(r.last_row(i - b)),
+                                            ps[i].options, names));
+        counters_.computed_tokens += scorer_.stats().forward_tokens - before;
+      }
+      b = e;
+    }
+    return out;
+  }
+
   // Greedy generation after the prompt, matched against `labels` (generate.hpp).
   template <class Decode>
   generated_answer generate(const tokenized_prompt<std::int32_t>& p,
@@ -151,7 +215,17 @@ class prompt_evaluator {
   // prefix; `extra` = positions the continuation needs. Returns the last position's hidden state.
   const float* run_prompt(const std::vector<std::int32_t>& ids, std::size_t store,
                           std::size_t extra) {
-    const std::size_t n = ids.size(), limit = n - 1;
+    const std::size_t n = ids.size();
+    run_prefix(ids, n, std::min(store, n), extra);
+    return last_.hidden_row(0);
+  }
+
+  // Makes the working cache hold ids[0, n): keeps its common prefix with them, copies what the
+  // tree stores beyond that, runs the rest (keeping the last position's output in last_ when
+  // n = ids.size()), and stores ids[0, store) in the tree.
+  void run_prefix(const std::vector<std::int32_t>& ids, std::size_t n, std::size_t store,
+                  std::size_t extra) {
+    const std::size_t limit = std::min(n, ids.size() - 1);  // the last token is always run
     reserve(n + extra);
     std::size_t have = std::min(work_.size(), work_tokens_.size());
     std::size_t keep = 0;
@@ -162,15 +236,15 @@ class prompt_evaluator {
       tree_.copy_to(ids.data(), keep, stored, work_);
       keep = stored;
     }
-    work_tokens_.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(keep));
-    const std::vector<std::int32_t> tail(ids.begin() + static_cast<std::ptrdiff_t>(keep),
-                                         ids.end());
-    last_ = m_.forward(work_, tail, output_rows::last, {false, opt_.pool});
-    counters_.computed_tokens += tail.size();
-    work_tokens_ = ids;
-    const std::size_t s = std::min(store, n);
-    if (s > 0) tree_.insert(ids.data(), s, work_);
-    return last_.hidden_row(0);
+    if (keep < n) {
+      const std::vector<std::int32_t> tail(ids.begin() + static_cast<std::ptrdiff_t>(keep),
+                                           ids.begin() + static_cast<std::ptrdiff_t>(n));
+      last_ = m_.forward(work_, tail, n == ids.size() ? output_rows::last : output_rows::none,
+                         {false, opt_.pool});
+      counters_.computed_tokens += tail.size();
+    }
+    work_tokens_.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n));
+    if (store > 0) tree_.insert(ids.data(), store, work_);
   }
 
   // Runs `ids` in an emptied working cache.
