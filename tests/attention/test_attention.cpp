@@ -194,6 +194,55 @@ TEMPLATE_TEST_CASE("results are bitwise identical for any thread count", "[atten
   }
 }
 
+// Decode-sized calls (fewer than 12 query rows per block) take the streamed sweeps of
+// attention_block: all scores first (qk_heads_block over every KV head of a run), then the softmax
+// and P·V tile by tile. Awkward shapes: 3–4 KV heads, head_dim not a multiple of the lanes (K/V
+// converted a few rows at a time) and 128, key counts around the chunk/tile/prefetch sizes,
+// windows starting off the tile grid, 1 and 2 queries; against the double reference, online ≡
+// two_pass, and bitwise the same on 1–3 threads (one thread takes all KV heads per unit, several
+// threads one head each).
+template <class E>
+void check_streamed_decode(std::uint64_t seed) {
+  test_rng g(seed);
+  for (int i = 0; i < 24; ++i) {
+    problem<E> pb;
+    auto& s = pb.shape;
+    s.n_queries = 1 + i % 2;
+    s.n_kv_heads = g.pick<std::size_t>({1, 3, 4});
+    s.n_heads = s.n_kv_heads * g.pick<std::size_t>({1, 3, 4, 5});
+    s.head_dim = g.pick<std::size_t>({12, 20, 36, 128});
+    s.n_keys = g.pick<std::size_t>({1, 15, 17, 63, 65, 130, 333, 1000});
+    if (s.n_keys < s.n_queries) s.n_keys = s.n_queries;
+    pb.params.position = s.n_keys - s.n_queries;
+    pb.mask.kind = i % 3 == 2 ? mask_kind::runtime_window : mask_kind::causal;
+    if (pb.mask.kind == mask_kind::runtime_window) pb.mask.window = g.pick<std::size_t>({7, 100});
+    if (i % 4 == 3) pb.params.softcap = 5.0f;
+    if (i % 5 == 4) s.kv_stride = s.n_kv_heads * s.head_dim + 3;
+    fill_random(pb, g, g.below(2) ? 3.0f : 1.0f);
+    INFO("case " << i << ": " << describe(pb.shape, pb.params, pb.mask));
+    const auto ref = reference_attention(pb);
+    const auto on = run_attention<online<64>, simd::default_arch>(pb);
+    const auto on7 = run_attention<online<7>, simd::default_arch>(pb);
+    const auto tp = run_attention<two_pass, simd::default_arch>(pb);
+    REQUIRE(max_relative_error(on, s, ref) <= f32_tolerance);
+    REQUIRE(max_relative_error(on7, s, ref) <= f32_tolerance);
+    REQUIRE(max_relative_error(tp, s, ref) <= f32_tolerance);
+    for (std::size_t threads : {2, 3}) {
+      thread_pool pool(threads);
+      INFO("threads=" << threads);
+      const auto on_par = run_attention<online<64>, simd::default_arch>(pb, &pool);
+      const auto tp_par = run_attention<two_pass, simd::default_arch>(pb, &pool);
+      REQUIRE(std::memcmp(on_par.data(), on.data(), on.size() * sizeof(float)) == 0);
+      REQUIRE(std::memcmp(tp_par.data(), tp.data(), tp.size() * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("decode-sized calls (streamed sweeps) on awkward shapes: reference and thread counts") {
+  SECTION("f32") { check_streamed_decode<float>(0x5eed0010); }
+  SECTION("f16") { check_streamed_decode<f16_t>(0x5eed0011); }
+}
+
 TEST_CASE("queries that see no key produce zeros") {
   std::vector<float> q(2 * 4 * 8, 0.5f), k(10 * 2 * 8, 0.25f), v(10 * 2 * 8, 1.0f);
   std::vector<float> out(q.size(), 42.0f);

@@ -120,19 +120,29 @@ class attention_block {
         G_(pb.group()),
         d_(pb.head_dim),
         dp_(round_up(pb.head_dim, N)),
-        direct_(kv_in_place(pb.head_dim)) {
+        direct_(kv_in_place(pb.head_dim)),
+        streamed_(!prep.keys) {
     const std::size_t R = max_positions * G_ * max_heads;
     std::size_t span = pb.n_keys;  // keys whose scores are held at once
     if constexpr (online) span = Softmax::tile;
     // + NR: packed scores start at the panel boundary at or before the first key.
     s_stride_ = round_up(std::max<std::size_t>(span, 1), NR) + NR;
-    const std::size_t sizes[] = {
-        R * dp_, R * dp_, R * s_stride_, R, R, R, R, direct_ ? 0 : stage_keys * dp_};
+    // Streamed online runs hold the scores of all keys (sa_) and copy one tile at a time to s_.
+    if (streamed_ && online) sa_stride_ = round_up(std::max<std::size_t>(pb.n_keys, 1), NR) + NR;
+    const std::size_t sizes[] = {R * dp_,
+                                 R * dp_,
+                                 R * s_stride_,
+                                 R,
+                                 R,
+                                 R,
+                                 R,
+                                 direct_ ? 0 : stage_keys * dp_ * max_heads,
+                                 R * sa_stride_};
     std::size_t total = 0;
     for (auto s : sizes) total += round_up(s, 16);
     float* p = thread_scratch(total);
-    float** dst[] = {&qs_, &o_, &s_, &m_, &l_, &alpha_, &ones_, &kv_stage_};
-    for (std::size_t i = 0; i < 8; ++i) {
+    float** dst[] = {&qs_, &o_, &s_, &m_, &l_, &alpha_, &ones_, &kv_stage_, &sa_};
+    for (std::size_t i = 0; i < 9; ++i) {
       *dst[i] = p;
       p += round_up(sizes[i], 16);
     }
@@ -166,7 +176,9 @@ class attention_block {
     for (std::size_t r = 0; r < R; ++r) ones_[r] = 1.0f;
     pf_g0_ = g0;
     pf_g1_ = g1;
-    if (jlo < jhi) {
+    if (jlo < jhi && streamed_) {
+      streamed(g0, g1, t0, R, jlo, jhi);
+    } else if (jlo < jhi) {
       if constexpr (online) {
         constexpr std::size_t tile = Softmax::tile;
         for (std::size_t j0 = jlo / tile * tile; j0 < jhi; j0 += tile) {
@@ -194,6 +206,23 @@ class attention_block {
 
   // Keys staged at a time when K/V must be converted for the dot-product path.
   static constexpr std::size_t stage_keys = 64;
+  // Keys per chunk of the score sweep of a streamed run (≤ stage_keys).
+  static constexpr std::size_t score_keys = 16;
+  // Prefetch of the cache rows (the heads [g0, g1) of each) prefetch_ahead keys after row c0 + j,
+  // issued as row c0 + j is read by a streamed sweep. Measured on Zen 3 (2026-11-26, noisy
+  // shared host): with the hardware prefetcher alone a 2-thread decode (one head per thread,
+  // half rows) and d = 64 were slower than before the sweeps; with these hints all were faster.
+  row_prefetch stream_prefetch(const E* base, std::size_t g0, std::size_t g1,
+                               std::size_t c0) const noexcept {
+    row_prefetch pf;
+    const std::size_t first = c0 + prefetch_ahead;
+    if (first >= pb_.n_keys) return pf;
+    pf.base = reinterpret_cast<const char*>(base + first * pb_.kv_row + g0 * d_);
+    pf.stride = pb_.kv_row * sizeof(E);
+    pf.bytes = (g1 - g0) * d_ * sizeof(E);
+    pf.end = pb_.n_keys - first;
+    return pf;
+  }
   // Keys per pass of P·V over V read in place (pv_block): V then streams row by row.
   // 8 keys: 1.45× faster than one 64-key pass when V comes from DRAM.
   static constexpr std::size_t value_keys_per_pass = 8;
@@ -340,10 +369,18 @@ class attention_block {
   void online_tile(const rows& w, std::size_t g, std::size_t t0, std::size_t R, std::size_t a,
                    std::size_t b) noexcept {
     const std::size_t off = a - scores(w, g, R, a, b);
+    online_softmax(w, t0, R, a, b, w.s + off);
+    accumulate(w, g, R, a, b, w.s + off);
+  }
+
+  // Online softmax of tile [a, b) on score rows s0 + r·s_stride_: m, l and α of each row updated,
+  // the scores replaced by P = e^{s − m}.
+  void online_softmax(const rows& w, std::size_t t0, std::size_t R, std::size_t a, std::size_t b,
+                      float* s0) noexcept {
     const std::size_t np = round_up(b - a, N);
     for (std::size_t r = 0; r < R; ++r) {
       const std::size_t t = t0 + r / G_;
-      float* s = w.s + r * s_stride_ + off;
+      float* s = s0 + r * s_stride_;
       if (!prepare_row(s, a, b, row_lo(t), row_hi(t))) {
         w.alpha[r] = 1.0f;
         continue;
@@ -354,16 +391,23 @@ class attention_block {
       w.m[r] = m_new;
       w.alpha[r] = alpha;
     }
-    accumulate(w, g, R, a, b, w.s + off);
   }
 
   void two_pass_range(const rows& w, std::size_t g, std::size_t t0, std::size_t R, std::size_t a,
                       std::size_t b) noexcept {
     const std::size_t off = a - scores(w, g, R, a, b);
+    two_pass_softmax(w, t0, R, a, b, w.s + off);
+    accumulate(w, g, R, a, b, w.s + off);
+  }
+
+  // Softmax of the whole range [a, b) on score rows s0 + r·s_stride_: the scores replaced by the
+  // normalised weights, α = l = 1.
+  void two_pass_softmax(const rows& w, std::size_t t0, std::size_t R, std::size_t a, std::size_t b,
+                        float* s0) noexcept {
     const std::size_t np = round_up(b - a, N);
     for (std::size_t r = 0; r < R; ++r) {
       const std::size_t t = t0 + r / G_;
-      float* s = w.s + r * s_stride_ + off;
+      float* s = s0 + r * s_stride_;
       w.alpha[r] = 1.0f;
       if (!prepare_row(s, a, b, row_lo(t), row_hi(t))) continue;
       const float m = row_max(s, np);
@@ -372,7 +416,97 @@ class attention_block {
         (B::load_unaligned(s + j) * inv).store_unaligned(s + j);
       w.l[r] = 1.0f;  // the weights are already normalised
     }
-    accumulate(w, g, R, a, b, w.s + off);
+  }
+
+  // Decode-sized runs (K and V read in place from the cache, or converted a few rows at a time):
+  // two sweeps, each reading its array front to back once, instead of alternating between K and
+  // V tile by tile. (1) The scores of all keys [jlo, jhi) of every head of the run, in chunks of
+  // score_keys keys, each chunk for all the heads (whole cache rows in order). (2) Tile by tile
+  // (online) or over the whole range (two_pass): the softmax bookkeeping of each head, then P·V
+  // over the tile's V rows for all heads. A score does not depend on when it is computed and the
+  // chunk grids start at jlo, so each head's arithmetic does not depend on which heads share the
+  // run (thread-count invariance).
+  void streamed(std::size_t g0, std::size_t g1, std::size_t t0, std::size_t R, std::size_t jlo,
+                std::size_t jhi) noexcept {
+    const std::size_t sstride = online ? sa_stride_ : s_stride_;
+    auto score_rows = [&](std::size_t i) {
+      return online ? sa_ + i * R * sa_stride_ : slot(i, R).s;
+    };
+    for (std::size_t c0 = jlo; c0 < jhi; c0 += score_keys) {
+      const std::size_t c1 = std::min(jhi, c0 + score_keys);
+      std::size_t ks, step;
+      const row_prefetch pf = stream_prefetch(pb_.k, g0, g1, c0);
+      const float* k = rows_of_heads(pb_.k, g0, g1, c0, c1, ks, step, pf);
+      qk_heads_block<A>(slot(0, R).qs, dp_, R * dp_, R, g1 - g0, k, ks, step, c1 - c0, dp_,
+                        score_rows(0) + (c0 - jlo), sstride,
+                        online ? R * sa_stride_ : R * s_stride_, direct_ ? pf : row_prefetch{});
+    }
+    if constexpr (online) {
+      constexpr std::size_t tile = Softmax::tile;
+      for (std::size_t j0 = jlo / tile * tile; j0 < jhi; j0 += tile) {
+        const std::size_t a = std::max(j0, jlo), b = std::min(j0 + tile, jhi);
+        for (std::size_t g = g0; g < g1; ++g) {
+          const rows w = slot(g - g0, R);
+          const float* src = score_rows(g - g0) + (a - jlo);
+          for (std::size_t r = 0; r < R; ++r)
+            std::copy(src + r * sa_stride_, src + r * sa_stride_ + (b - a), w.s + r * s_stride_);
+          online_softmax(w, t0, R, a, b, w.s);
+        }
+        values_of_heads(g0, g1, R, a, b);
+      }
+    } else {
+      for (std::size_t g = g0; g < g1; ++g)
+        two_pass_softmax(slot(g - g0, R), t0, R, jlo, jhi, slot(g - g0, R).s);
+      values_of_heads(g0, g1, R, jlo, jhi);
+    }
+  }
+
+  // Rows [a, b) (b − a ≤ stage_keys unless in place) of K or V of heads [g0, g1) as f32: head
+  // g's rows start at the returned pointer + (g − g0)·step, `stride` apart. In place: the cache
+  // itself; else converted into kv_stage_ row by row (all heads of a cache row together).
+  // (Converting, it calls pf(j − a) as it reaches row j; in place, the kernels call it.)
+  const float* rows_of_heads(const E* base, std::size_t g0, std::size_t g1, std::size_t a,
+                             std::size_t b, std::size_t& stride, std::size_t& step,
+                             const row_prefetch& pf) noexcept {
+    if constexpr (std::is_same_v<E, float>) {
+      if (direct_) {
+        stride = pb_.kv_row;
+        step = d_;
+        return base + a * pb_.kv_row + g0 * d_;
+      }
+    }
+    stride = dp_;
+    step = stage_keys * dp_;
+    for (std::size_t j = a; j < b; ++j) {
+      pf(j - a);
+      for (std::size_t g = g0; g < g1; ++g) {
+        float* dst = kv_stage_ + (g - g0) * step + (j - a) * dp_;
+        convert_to_f32<A>(base + j * pb_.kv_row + g * d_, dst, d_);
+        std::fill(dst + d_, dst + dp_, 0.0f);
+      }
+    }
+    return kv_stage_;
+  }
+
+  // O[r] = α_r·O[r] + Σ_{j∈[a,b)} P[r][j − a]·V[j] for the heads [g0, g1) of a streamed run (P
+  // rows in their slot's s from key a), V read in passes of value_keys_per_pass keys (in place)
+  // or stage_keys keys (converted), each pass for all heads.
+  void values_of_heads(std::size_t g0, std::size_t g1, std::size_t R, std::size_t a,
+                       std::size_t b) noexcept {
+    const std::size_t kc = direct_ ? value_keys_per_pass : stage_keys;
+    for (std::size_t c0 = a; c0 < b; c0 += kc) {
+      const std::size_t c1 = std::min(b, c0 + kc);
+      const row_prefetch pf = stream_prefetch(pb_.v, g0, g1, c0);
+      if (direct_)
+        for (std::size_t j = c0; j < c1; ++j) pf(j - c0);
+      std::size_t vs, step;
+      const float* v = rows_of_heads(pb_.v, g0, g1, c0, c1, vs, step, pf);
+      for (std::size_t g = g0; g < g1; ++g) {
+        const rows w = slot(g - g0, R);
+        pv_block<A>(w.o, dp_, R, c0 == a ? w.alpha : ones_, w.s + (c0 - a), s_stride_,
+                    v + (g - g0) * step, vs, c1 - c0, dp_);
+      }
+    }
   }
 
   void write_output(const rows& w, std::size_t g, std::size_t t0, std::size_t R) noexcept {
@@ -389,10 +523,11 @@ class attention_block {
   const prepared_kv& prep_;
   std::size_t G_, d_, dp_;
   bool direct_;
-  std::size_t s_stride_ = 0;
+  bool streamed_;  // K/V not prepared (decode-sized blocks): streamed()
+  std::size_t s_stride_ = 0, sa_stride_ = 0;
   std::size_t pf_g0_ = 0, pf_g1_ = 0;  // the KV heads of the current run
   float *qs_ = nullptr, *o_ = nullptr, *s_ = nullptr, *m_ = nullptr, *l_ = nullptr,
-        *alpha_ = nullptr, *ones_ = nullptr, *kv_stage_ = nullptr;
+        *alpha_ = nullptr, *ones_ = nullptr, *kv_stage_ = nullptr, *sa_ = nullptr;
 };
 
 }  // namespace flipside::detail

@@ -173,6 +173,47 @@ template <class A>
   }
 }
 
+// qk_block for n_heads heads at once, head h's Q rows, K rows and S rows starting h·q_step,
+// h·k_step and h·s_step after q, k and s: the same kernels on the same (row, key) pairs as
+// qk_block on each head alone (so bitwise the same scores), but each key pair is read for all
+// heads before the next pair, so that K rows holding several heads ([L, n_kv_heads, d]) are read
+// in address order, which is what the hardware prefetcher follows.
+template <class A>
+[[gnu::noinline]] void qk_heads_block(const float* q, std::size_t q_stride, std::size_t q_step,
+                                      std::size_t n_rows, std::size_t n_heads, const float* k,
+                                      std::size_t k_stride, std::size_t k_step, std::size_t nk,
+                                      std::size_t dp, float* s, std::size_t s_stride,
+                                      std::size_t s_step, const row_prefetch& pf = {}) noexcept {
+  constexpr std::size_t N = xsimd::batch<float, A>::size;
+  const std::size_t r4 = n_rows / 4 * 4;
+  std::size_t j = 0;
+  for (; j + 2 <= nk; j += 2) {
+    pf(j);
+    pf(j + 1);
+    for (std::size_t h = 0; h < n_heads; ++h)
+      for (std::size_t r = 0; r < r4; r += 4)
+        qk_4x2<A>(q + h * q_step + r * q_stride, q_stride, k + h * k_step + j * k_stride, k_stride,
+                  dp, s + h * s_step + r * s_stride + j, s_stride);
+  }
+  for (; j < nk; ++j) {
+    pf(j);
+    for (std::size_t h = 0; h < n_heads; ++h)
+      for (std::size_t r = 0; r < r4; r += 4)
+        qk_column<A, 4>(q + h * q_step + r * q_stride, q_stride, k + h * k_step + j * k_stride, dp,
+                        s + h * s_step + r * s_stride + j, s_stride);
+  }
+  for (std::size_t h = 0; h < n_heads; ++h)
+    for (std::size_t r = r4; r < n_rows; ++r) {
+      const float* qr = q + h * q_step + r * q_stride;
+      const float* kh = k + h * k_step;
+      float* sr = s + h * s_step + r * s_stride;
+      std::size_t jj = 0;
+      for (; jj + N <= nk; jj += N) qk_1xN<A>(qr, kh + jj * k_stride, k_stride, dp, sr + jj);
+      for (; jj < nk; ++jj)
+        qk_column<A, 1>(qr, q_stride, kh + jj * k_stride, dp, sr + jj, s_stride);
+    }
+}
+
 // 4 rows × 2 batches of head_dim: O[r][0, 2N) = α_r·O[r] + Σ_j P[r][j]·V[j][0, 2N).
 template <class A>
 inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const float* p,
