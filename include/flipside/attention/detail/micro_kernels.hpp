@@ -139,45 +139,13 @@ inline void qk_column(const float* q, std::size_t q_stride, const float* k, std:
   for (std::size_t r = 0; r < MR; ++r) s[r * s_stride] = simd::reduce_add(acc[r]);
 }
 
-// S[r][j] = Q[r]·K[j] for r < n_rows, j < nk. Not inlined into the caller, where the register
-// allocator has the softmax bookkeeping to juggle too.
-// pf(j) is called once per key j, as its scores are computed (rows in groups of 4).
-template <class A>
-[[gnu::noinline]] void qk_block(const float* q, std::size_t q_stride, std::size_t n_rows,
-                                const float* k, std::size_t k_stride, std::size_t nk,
-                                std::size_t dp, float* s, std::size_t s_stride,
-                                const row_prefetch& pf = {}) noexcept {
-  constexpr std::size_t N = xsimd::batch<float, A>::size;
-  const std::size_t r4 = n_rows / 4 * 4;
-  std::size_t j = 0;
-  for (; j + 2 <= nk; j += 2) {
-    pf(j);
-    pf(j + 1);
-    for (std::size_t r = 0; r < r4; r += 4)
-      qk_4x2<A>(q + r * q_stride, q_stride, k + j * k_stride, k_stride, dp, s + r * s_stride + j,
-                s_stride);
-  }
-  for (; j < nk; ++j) {
-    pf(j);
-    for (std::size_t r = 0; r < r4; r += 4)
-      qk_column<A, 4>(q + r * q_stride, q_stride, k + j * k_stride, dp, s + r * s_stride + j,
-                      s_stride);
-  }
-  for (std::size_t r = r4; r < n_rows; ++r) {
-    std::size_t jj = 0;
-    for (; jj + N <= nk; jj += N)
-      qk_1xN<A>(q + r * q_stride, k + jj * k_stride, k_stride, dp, s + r * s_stride + jj);
-    for (; jj < nk; ++jj)
-      qk_column<A, 1>(q + r * q_stride, q_stride, k + jj * k_stride, dp, s + r * s_stride + jj,
-                      s_stride);
-  }
-}
-
-// qk_block for n_heads heads at once, head h's Q rows, K rows and S rows starting h·q_step,
-// h·k_step and h·s_step after q, k and s: the same kernels on the same (row, key) pairs as
-// qk_block on each head alone (so bitwise the same scores), but each key pair is read for all
-// heads before the next pair, so that K rows holding several heads ([L, n_kv_heads, d]) are read
-// in address order, which is what the hardware prefetcher follows.
+// S[r][j] = Q[r]·K[j] for r < n_rows, j < nk, for n_heads heads at once: head h's Q rows, K rows
+// and S rows start h·q_step, h·k_step and h·s_step after q, k and s. Each key pair is read for
+// all heads before the next pair, so that K rows holding several heads ([L, n_kv_heads, d]) are
+// read in address order, which is what the hardware prefetcher follows; every (row, key) pair
+// gets the same kernel whatever n_heads is, so one head at a time gives bitwise the same scores.
+// Not inlined into the caller, where the register allocator has the softmax bookkeeping to juggle
+// too. pf(j) is called once per key j, as its scores are computed (rows in groups of 4).
 template <class A>
 [[gnu::noinline]] void qk_heads_block(const float* q, std::size_t q_stride, std::size_t q_step,
                                       std::size_t n_rows, std::size_t n_heads, const float* k,
@@ -212,6 +180,14 @@ template <class A>
       for (; jj < nk; ++jj)
         qk_column<A, 1>(qr, q_stride, kh + jj * k_stride, dp, sr + jj, s_stride);
     }
+}
+
+// qk_heads_block for one head.
+template <class A>
+void qk_block(const float* q, std::size_t q_stride, std::size_t n_rows, const float* k,
+              std::size_t k_stride, std::size_t nk, std::size_t dp, float* s, std::size_t s_stride,
+              const row_prefetch& pf = {}) noexcept {
+  qk_heads_block<A>(q, q_stride, 0, n_rows, 1, k, k_stride, 0, nk, dp, s, s_stride, 0, pf);
 }
 
 // 4 rows × 2 batches of head_dim: O[r][0, 2N) = α_r·O[r] + Σ_j P[r][j]·V[j][0, 2N).
