@@ -18,6 +18,13 @@ using namespace flipside;
 
 namespace {
 
+// n token ids drawn uniformly from a vocabulary of V.
+std::vector<std::int32_t> vocab_tokens(rng& g, std::int64_t V, std::size_t n) {
+  std::vector<std::int32_t> v(n);
+  for (auto& t : v) t = static_cast<std::int32_t>(g.bounded(static_cast<std::uint64_t>(V)));
+  return v;
+}
+
 // A cache whose row of position j, layer l, element e is value(token_j, j, l, e): what a causal
 // model would store for the tokens (rows depend on the prefix only through the position here).
 kv_cache<float> fake_cache(const std::vector<std::int32_t>& tokens, std::size_t layers,
@@ -104,11 +111,7 @@ TEST_CASE("prompt evaluator: prefix-tree scores equal from-scratch scores on a g
   // (prompts share their text up to the first changed block), several queries per exemplar set,
   // multi-token label options.
   rng g(7);
-  auto draw = [&](std::size_t n) {
-    std::vector<std::int32_t> v(n);
-    for (auto& t : v) t = static_cast<std::int32_t>(g.bounded(static_cast<std::uint64_t>(V)));
-    return v;
-  };
+  auto draw = [&](std::size_t n) { return vocab_tokens(g, V, n); };
   std::vector<std::vector<std::int32_t>> blocks;
   for (int i = 0; i < 6; ++i) blocks.push_back(draw(7));
   const label_option_ids options{draw(1), draw(2), draw(3)};
@@ -160,11 +163,7 @@ TEST_CASE("prompt evaluator: score_batch equals scoring the prompts one at a tim
   const model m = model::load(dir);
   const auto V = m.config().vocab_size;
   rng g(11);
-  auto draw = [&](std::size_t n) {
-    std::vector<std::int32_t> v(n);
-    for (auto& t : v) t = static_cast<std::int32_t>(g.bounded(static_cast<std::uint64_t>(V)));
-    return v;
-  };
+  auto draw = [&](std::size_t n) { return vocab_tokens(g, V, n); };
   const std::vector<std::int32_t> prefix = draw(40);
   const label_option_ids options{draw(1), draw(2)};
   // Queries of several lengths (all > 4 tokens: the dense kernels' class is then the same alone

@@ -79,8 +79,7 @@ class prompt_evaluator {
                       const std::vector<std::string>& names = {}) {
     const std::vector<std::int32_t> ids = p.prompt();
     check_prompt(ids);
-    ++counters_.prompts;
-    for (const auto& o : p.options) counters_.prompt_tokens += ids.size() + o.size();
+    count_prompt(ids, p.options);
     if (opt_.share_prefixes) {
       const float* h = run_prompt(ids, p.prefix.size(), longest_option(p.options));
       const std::uint64_t before = scorer_.stats().forward_tokens;
@@ -111,21 +110,20 @@ class prompt_evaluator {
                                          const std::vector<std::string>& names = {}) {
     std::vector<option_scores> out;
     out.reserve(ps.size());
-    if (!opt_.share_prefixes || ps.size() < 2) {
-      for (const auto& p : ps) out.push_back(score(p, names));
-      return out;
-    }
+    // Tokens every prompt shares (0: sharing off, a single prompt, or nothing in common).
     std::vector<std::vector<std::int32_t>> ids;
-    ids.reserve(ps.size());
     std::size_t common = 0;
-    for (const auto& p : ps) {
-      ids.push_back(p.prompt());
-      check_prompt(ids.back());
-      const std::size_t limit = ids.back().size() - 1;  // the last token is always run
-      common =
-          ids.size() == 1
-              ? limit
-              : std::min({common, limit, detail::common_prefix_length(ids.front(), ids.back())});
+    if (opt_.share_prefixes && ps.size() > 1) {
+      ids.reserve(ps.size());
+      for (const auto& p : ps) {
+        ids.push_back(p.prompt());
+        check_prompt(ids.back());
+        const std::size_t limit = ids.back().size() - 1;  // the last token is always run
+        common =
+            ids.size() == 1
+                ? limit
+                : std::min({common, limit, detail::common_prefix_length(ids.front(), ids.back())});
+      }
     }
     if (common == 0) {
       for (const auto& p : ps) out.push_back(score(p, names));
@@ -149,8 +147,7 @@ class prompt_evaluator {
       const forward_result r = m_.forward(steps, {false, opt_.pool});
       counters_.computed_tokens += rows;
       for (std::size_t i = b; i < e; ++i) {
-        ++counters_.prompts;
-        for (const auto& o : ps[i].options) counters_.prompt_tokens += ids[i].size() + o.size();
+        count_prompt(ids[i], ps[i].options);
         const std::uint64_t before = scorer_.stats().forward_tokens;
         out.push_back(scorer_.score_options(caches[i - b], r.hidden_row(r.last_row(i - b)),
                                             ps[i].options, names));
@@ -185,6 +182,12 @@ class prompt_evaluator {
   }
 
  private:
+  // A scored prompt in the counters: its tokens once per option, as from scratch.
+  void count_prompt(const std::vector<std::int32_t>& ids, const label_option_ids& options) {
+    ++counters_.prompts;
+    for (const auto& o : options) counters_.prompt_tokens += ids.size() + o.size();
+  }
+
   static std::size_t longest_option(const label_option_ids& options) {
     std::size_t n = 0;
     for (const auto& o : options) n = std::max(n, o.size());
