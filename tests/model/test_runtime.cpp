@@ -280,7 +280,8 @@ TEST_CASE("16-bit KV caches stay close to the f32 cache") {
 }
 
 TEST_CASE("the decode-time small-batch GEMM is bitwise simd::gemm's direct path") {
-  // model/detail/small_batch_gemm.hpp (a stopgap with prefetching) must not change any result.
+  // model/detail/small_batch_gemm.hpp (a stopgap reading each thread's rows as separate
+  // streams) must not change any result, for any row count per thread and stream.
   std::uint32_t s = 99;
   auto next = [&] {
     s = s * 1664525u + 1013904223u;
@@ -288,20 +289,24 @@ TEST_CASE("the decode-time small-batch GEMM is bitwise simd::gemm's direct path"
   };
   thread_pool pool(2);
   for (std::size_t M = 1; M <= 4; ++M)
-    for (std::size_t N : {1, 7, 8, 17, 100})
-      for (std::size_t K : {3, 8, 37, 64, 1100, 2100}) {  // f32 / f16 rows ≥ 4 KiB from 1024 / 2048
+    for (std::size_t N : {1, 7, 8, 17, 100, 131})
+      for (std::size_t K : {3, 8, 37, 64, 1100, 2100}) {
         std::vector<float> A(M * K), B(N * K);
         for (auto& x : A) x = next();
         for (auto& x : B) x = next();
         std::vector<f16> B16(B.size());
         for (std::size_t i = 0; i < B.size(); ++i) B16[i] = simd::f32_to_f16(B[i]);
-        std::vector<float> c1(M * N), c2(M * N), c3(M * N), c4(M * N);
+        std::vector<float> c1(M * N), c2(M * N), c3(M * N), c4(M * N), c5(M * N), c6(M * N);
         simd::gemm(A.data(), B.data(), c1.data(), M, N, K);
         detail::small_batch_gemm(A.data(), K, B.data(), K, c2.data(), N, M, N, K, &pool);
+        detail::small_batch_gemm(A.data(), K, B.data(), K, c5.data(), N, M, N, K, nullptr);
         simd::gemm(A.data(), B16.data(), c3.data(), M, N, K);
         detail::small_batch_gemm(A.data(), K, B16.data(), K, c4.data(), N, M, N, K, nullptr);
+        detail::small_batch_gemm(A.data(), K, B16.data(), K, c6.data(), N, M, N, K, &pool);
         INFO("M " << M << " N " << N << " K " << K);
         CHECK(bitwise_equal(c1, c2));
+        CHECK(bitwise_equal(c1, c5));
         CHECK(bitwise_equal(c3, c4));
+        CHECK(bitwise_equal(c3, c6));
       }
 }
