@@ -35,6 +35,12 @@ struct row_prefetch {
   const char* base = nullptr;  // null: no prefetch
   std::size_t stride = 0, bytes = 0;
   std::size_t end = 0;  // rows ≥ end are not prefetched (past the cache's keys)
+  // Byte offset from row j of the array the kernel reads (at `at`) to the row this prefetches
+  // for it, or 0 when row j is past `end` (nothing to prefetch).
+  std::ptrdiff_t offset(const void* at, std::size_t j) const noexcept {
+    if (!base || j >= end) return 0;
+    return base + j * stride - static_cast<const char*>(at);
+  }
   void operator()(std::size_t j) const noexcept {
 #if defined(__GNUC__)
     if (!base || j >= end) return;
@@ -64,13 +70,18 @@ inline void reduce8(const xsimd::batch<float, A> (&a)[8], float* out) noexcept {
 // S[r][j] for rows q + r·q_stride (r < 4) and keys k + j·k_stride (j < 2).
 template <class A>
 inline void qk_4x2(const float* q, std::size_t q_stride, const float* k, std::size_t k_stride,
-                   std::size_t dp, float* s, std::size_t s_stride) noexcept {
+                   std::size_t dp, float* s, std::size_t s_stride,
+                   std::ptrdiff_t pf_off = 0) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
   const float *q0 = q, *q1 = q + q_stride, *q2 = q + 2 * q_stride, *q3 = q + 3 * q_stride;
   const float *k0 = k, *k1 = k + k_stride;
   B a00(0.0f), a01(0.0f), a10(0.0f), a11(0.0f), a20(0.0f), a21(0.0f), a30(0.0f), a31(0.0f);
   for (std::size_t c = 0; c < dp; c += N) {
+    if (pf_off && c % 16 == 0) {
+      __builtin_prefetch(reinterpret_cast<const char*>(k0 + c) + pf_off, 0, 3);
+      __builtin_prefetch(reinterpret_cast<const char*>(k1 + c) + pf_off, 0, 3);
+    }
     B x0 = B::load_unaligned(k0 + c), x1 = B::load_unaligned(k1 + c);
     in_register(x0);
     in_register(x1);
@@ -156,12 +167,17 @@ template <class A>
   const std::size_t r4 = n_rows / 4 * 4;
   std::size_t j = 0;
   for (; j + 2 <= nk; j += 2) {
-    pf(j);
-    pf(j + 1);
+    // The first 4×2 kernel of each head prefetches its head's part of the key pair's rows, one
+    // line per row every 64 bytes of its loop (no burst); without one, the rows at once.
+    const std::ptrdiff_t off = j + 1 < pf.end ? pf.offset(k + j * k_stride, j) : 0;
+    if (r4 == 0) {
+      pf(j);
+      pf(j + 1);
+    }
     for (std::size_t h = 0; h < n_heads; ++h)
       for (std::size_t r = 0; r < r4; r += 4)
         qk_4x2<A>(q + h * q_step + r * q_stride, q_stride, k + h * k_step + j * k_stride, k_stride,
-                  dp, s + h * s_step + r * s_stride + j, s_stride);
+                  dp, s + h * s_step + r * s_stride + j, s_stride, r == 0 ? off : 0);
   }
   for (; j < nk; ++j) {
     pf(j);
@@ -193,8 +209,8 @@ void qk_block(const float* q, std::size_t q_stride, std::size_t n_rows, const fl
 // 4 rows × 2 batches of head_dim: O[r][0, 2N) = α_r·O[r] + Σ_j P[r][j]·V[j][0, 2N).
 template <class A>
 inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const float* p,
-                   std::size_t p_stride, const float* v, std::size_t v_stride,
-                   std::size_t nk) noexcept {
+                   std::size_t p_stride, const float* v, std::size_t v_stride, std::size_t nk,
+                   std::ptrdiff_t pf_off = 0) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
   float *o0 = o, *o1 = o + o_stride, *o2 = o + 2 * o_stride, *o3 = o + 3 * o_stride;
@@ -204,6 +220,9 @@ inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const flo
   B a20 = B::load_unaligned(o2) * B(alpha[2]), a21 = B::load_unaligned(o2 + N) * B(alpha[2]);
   B a30 = B::load_unaligned(o3) * B(alpha[3]), a31 = B::load_unaligned(o3 + N) * B(alpha[3]);
   for (std::size_t j = 0; j < nk; ++j, v += v_stride) {
+    if (pf_off)
+      for (std::size_t b = 0; b < 2 * N * sizeof(float); b += 64)
+        __builtin_prefetch(reinterpret_cast<const char*>(v) + pf_off + b, 0, 3);
     B x0 = B::load_unaligned(v), x1 = B::load_unaligned(v + N);
     in_register(x0);
     in_register(x1);
@@ -263,14 +282,14 @@ inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const f
 template <class A>
 inline void pv_pass(float* o, std::size_t o_stride, std::size_t n_rows, const float* alpha,
                     const float* p, std::size_t p_stride, const float* v, std::size_t v_stride,
-                    std::size_t nk, std::size_t dp) noexcept {
+                    std::size_t nk, std::size_t dp, std::ptrdiff_t pf_off = 0) noexcept {
   constexpr std::size_t N = xsimd::batch<float, A>::size;
   const std::size_t r4 = n_rows / 4 * 4;
   std::size_t c = 0;
   for (; c + 2 * N <= dp; c += 2 * N) {
     for (std::size_t r = 0; r < r4; r += 4)
       pv_4x2<A>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride, v + c,
-                v_stride, nk);
+                v_stride, nk, r == 0 ? pf_off : 0);
     for (std::size_t r = r4; r < n_rows; ++r)
       pv_micro<A, 1, 2>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
                         v + c, v_stride, nk);
@@ -295,10 +314,10 @@ template <class A>
                                 const float* alpha, const float* p, std::size_t p_stride,
                                 const float* v, std::size_t v_stride, std::size_t nk,
                                 std::size_t dp, std::size_t kc = 0, const float* ones = nullptr,
-                                const row_prefetch& pf = {}) noexcept {
+                                const row_prefetch& pf = {}, std::ptrdiff_t pf_off = 0) noexcept {
   if (kc == 0 || kc >= nk || !ones) {
     for (std::size_t j = 0; j < nk; ++j) pf(j);
-    pv_pass<A>(o, o_stride, n_rows, alpha, p, p_stride, v, v_stride, nk, dp);
+    pv_pass<A>(o, o_stride, n_rows, alpha, p, p_stride, v, v_stride, nk, dp, pf_off);
     return;
   }
   for (std::size_t j0 = 0; j0 < nk; j0 += kc) {
