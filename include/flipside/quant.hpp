@@ -14,6 +14,7 @@
 #include <flipside/quant/prefetch.hpp>
 #include <flipside/quant/quantize.hpp>
 #include <flipside/quant/reference.hpp>
+#include <flipside/quant/row_streams.hpp>
 #include <flipside/quant/strategy.hpp>
 #include <flipside/quant/types.hpp>
 #include <flipside/quant/vec_dot.hpp>

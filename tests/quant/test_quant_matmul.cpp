@@ -308,3 +308,57 @@ TEST_CASE("quant: linear takes tensor views of every supported type and rejects 
                                                                    Catch::Contains("66 bytes") &&
                                                                    Catch::Contains("need 288"));
 }
+
+// Each thread reads its share of weight rows as 8 streams (4 for the K-quants;
+// quant/row_streams.hpp): row counts around multiples of the stream count and of the thread count
+// (shares that are not multiples of it, parts of 0–34 rows, rows left over), one and two threads,
+// GEMV and the 3-row GEMM, each output bitwise the kernel's one-row result for that row
+// (vec_dot_rows of 1 row); the exact_dequant path (unchanged order) against dot_f32_rows of 1 row
+// alike.
+TEMPLATE_LIST_TEST_CASE("quant: row-stream GEMV and GEMM are bitwise the one-row kernels",
+                        "[quant]", flipside::simd::compiled_archs) {
+  test::rng g(17);
+  flipside::thread_pool p2(2);
+  for (dtype t : {dtype::q8_0, dtype::q4_0, dtype::q5_0, dtype::q4_k, dtype::q6_k}) {
+    const std::size_t k = block_of(t) == 256 ? 512 : 96;
+    const std::size_t n_max = 139;
+    const auto w = make_weights(t, n_max, k, g);
+    const std::size_t rb = quant::row_bytes(t, k);
+    const auto x = random_activations(3, k, g);
+    const dtype at = quant::vec_dot_type(t);
+    const std::size_t ab = quant::row_bytes(at, k);
+    std::vector<std::uint8_t> xq(3 * ab);
+    for (std::size_t i = 0; i < 3; ++i)
+      quant::quantize_activations<TestType>(at, x.data() + i * k, xq.data() + i * ab, k);
+    for (std::size_t n : {1u, 7u, 8u, 9u, 15u, 16u, 17u, 31u, 33u, 63u, 67u, 129u, 139u}) {
+      for (std::size_t m : {1u, 3u}) {
+        std::vector<float> ref_q(m * n), ref_f(m * n);
+        for (std::size_t i = 0; i < m; ++i)
+          for (std::size_t r = 0; r < n; ++r) {
+            quant::vec_dot_rows<TestType>(t, w.data() + r * rb, rb, xq.data() + i * ab, k, 1,
+                                          &ref_q[i * n + r]);
+            quant::dot_f32_rows<TestType>(t, w.data() + r * rb, rb, x.data() + i * k, k, 1,
+                                          &ref_f[i * n + r]);
+          }
+        for (flipside::thread_pool* pool : {static_cast<flipside::thread_pool*>(nullptr), &p2}) {
+          INFO(flipside::dtype_name(t)
+               << " rows=" << n << " m=" << m << " threads=" << (pool ? 2 : 1));
+          std::vector<float> yq(m * n), yf(m * n);
+          if (m == 1) {
+            quant::gemv<quant::q8_activations, TestType>(t, w.data(), x.data(), yq.data(), n, k,
+                                                         pool);
+            quant::gemv<quant::exact_dequant, TestType>(t, w.data(), x.data(), yf.data(), n, k,
+                                                        pool);
+          } else {
+            quant::gemm<quant::q8_activations, TestType>(t, w.data(), x.data(), yq.data(), m, n, k,
+                                                         pool);
+            quant::gemm<quant::exact_dequant, TestType>(t, w.data(), x.data(), yf.data(), m, n, k,
+                                                        pool);
+          }
+          CHECK(test::bitwise_equal(ref_q.data(), yq.data(), m * n));
+          CHECK(test::bitwise_equal(ref_f.data(), yf.data(), m * n));
+        }
+      }
+    }
+  }
+}

@@ -10,7 +10,8 @@
 //   every row of X. (kc = 256, a multiple of every block size, so slices never split a block.)
 // exact_dequant, M ≤ 4: each weight row is decoded once per row of X (dot_f32_rows).
 // q8_activations: X is quantised row by row once, then the integer block dot products run over
-//   groups of eight weight rows, each group kept in L1 while every row of X passes over it.
+//   groups of eight weight rows, each group kept in L1 while every row of X passes over it; for
+//   M ≤ 4 the rows of a group are one from each of 8 (K-quants 4) row streams (row_streams.hpp).
 // f32 / f16 / bf16 weights go to simd::gemm.
 //
 // Threads own disjoint ranges of output columns; every Y element is one fixed sequence of
@@ -28,6 +29,7 @@
 #include <flipside/quant/dequantize.hpp>
 #include <flipside/quant/dot_f32.hpp>
 #include <flipside/quant/gemv.hpp>
+#include <flipside/quant/row_streams.hpp>
 #include <flipside/quant/strategy.hpp>
 #include <flipside/quant/types.hpp>
 #include <flipside/quant/vec_dot.hpp>
@@ -117,6 +119,12 @@ inline void gemm_strided(dtype t, const void* w, const float* x, std::size_t ldx
     const std::size_t ab = row_bytes(at, k, "gemm");
     std::uint8_t* xq = detail::scratch(ab * m);
     for (std::size_t i = 0; i < m; ++i) quantize_activations<Arch>(at, x + i * ldx, xq + i * ab, k);
+    if (m <= 4) {  // decode-sized: weight rows as streams (row_streams.hpp)
+      detail::for_rows(pool, n, [&](std::size_t begin, std::size_t end) {
+        detail::vec_dot_row_streams<Arch>(t, wp, rb, xq, ab, k, m, y, ldy, begin, end);
+      });
+      return;
+    }
     detail::for_rows(pool, n, [&](std::size_t begin, std::size_t end) {
       detail::gemm_by_weight_rows(m, ldy, begin, end, y,
                                   [&](std::size_t r, std::size_t nr, std::size_t i, float* out) {

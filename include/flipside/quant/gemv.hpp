@@ -3,7 +3,8 @@
 //   y[r] = Σ_k W[r][k] · x[k]      W [rows][cols] of type t (row-major blocks), x [cols], y [rows]
 //
 // Strategy (strategy.hpp): q8_activations quantises x once and runs the integer block dot
-// products eight rows at a time; exact_dequant decodes the blocks into f32 lanes and multiplies
+// products eight rows at a time, each thread reading its rows as 8 (K-quants 4) long streams
+// (row_streams.hpp); exact_dequant decodes the blocks into f32 lanes and multiplies
 // them with x four rows at a time. f32 / f16 / bf16 weights go to simd::gemv. Rows are split over
 // the thread pool and every y[r] is computed by one thread with a sequence of operations that does
 // not depend on the split, so results are bitwise identical for any thread count.
@@ -19,6 +20,7 @@
 #include <flipside/parallel/thread_pool.hpp>
 #include <flipside/quant/act_quant.hpp>
 #include <flipside/quant/dot_f32.hpp>
+#include <flipside/quant/row_streams.hpp>
 #include <flipside/quant/strategy.hpp>
 #include <flipside/quant/types.hpp>
 #include <flipside/quant/vec_dot.hpp>
@@ -94,7 +96,7 @@ inline void gemv(dtype t, const void* w, const float* x, float* y, std::size_t r
     std::uint8_t* xq = detail::scratch(row_bytes(at, cols, "gemv"));
     quantize_activations<Arch>(at, x, xq, cols);
     detail::for_rows(pool, rows, [&](std::size_t begin, std::size_t end) {
-      vec_dot_rows<Arch>(t, wp + begin * rb, rb, xq, cols, end - begin, y + begin);
+      detail::vec_dot_row_streams<Arch>(t, wp, rb, xq, 0, cols, 1, y, 0, begin, end);
     });
     return;
   }
