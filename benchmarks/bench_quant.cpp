@@ -206,6 +206,34 @@ void BM_gemv(benchmark::State& st, dtype t) {
       benchmark::Counter(static_cast<double>(st.iterations()) * base, benchmark::Counter::kIsRate);
 }
 
+// Short-row GEMV, W = 4864 × 896 (Qwen2.5-0.5B's ffn_up/gate: rows of 896 weights, a few
+// hundred bytes, the shape most decode matrices have), q8 activations, weights from DRAM.
+void BM_gemv_short(benchmark::State& st, dtype t) {
+  constexpr std::size_t rows = 4864, cols = 896;
+  const int threads = static_cast<int>(st.range(0));
+  static ring r;
+  if (r.bytes.empty() || r.type != t) {
+    r.type = t;
+    r.matrix_bytes = rows * quant::row_bytes(t, cols);
+    r.count = ((96u << 20) + r.matrix_bytes - 1) / r.matrix_bytes;
+    r.bytes.assign(r.count * r.matrix_bytes, 0);
+    fill_weights(t, r.bytes.data(), rows * r.count, cols, 42);
+  }
+  std::vector<float> x(cols), y(rows);
+  for (std::size_t i = 0; i < cols; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  std::size_t i = 0;
+  for (auto _ : st) {
+    quant::gemv<quant::q8_activations>(t, r.bytes.data() + (i++ % r.count) * r.matrix_bytes,
+                                       x.data(), y.data(), rows, cols, &pool(threads));
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.counters["GB_s"] = benchmark::Counter(
+      static_cast<double>(st.iterations() * r.matrix_bytes) / 1e9, benchmark::Counter::kIsRate);
+  st.counters["bw_frac"] = benchmark::Counter(
+      static_cast<double>(st.iterations() * r.matrix_bytes) / ceiling().bw[threads],
+      benchmark::Counter::kIsRate);
+}
+
 // Prefill-shaped product: Y[64][896] = X[64][4864] · Wᵀ, weights in cache (compute-bound).
 template <class Strategy>
 void BM_gemm(benchmark::State& st, dtype t) {
@@ -378,6 +406,12 @@ void register_all() {
         ->Arg(2)
         ->UseRealTime();
   }
+  for (dtype t : {dtype::q8_0, dtype::q4_0, dtype::q5_0})
+    benchmark::RegisterBenchmark(("gemv_short/" + flipside::dtype_name(t) + "/q8_act").c_str(),
+                                 BM_gemv_short, t)
+        ->Arg(1)
+        ->Arg(2)
+        ->UseRealTime();
   for (dtype t :
        {dtype::f32, dtype::f16, dtype::q8_0, dtype::q4_0, dtype::q5_0, dtype::q4_k, dtype::q6_k}) {
     const std::string n = flipside::dtype_name(t);
