@@ -121,10 +121,13 @@ struct k_q4_1 : kernel_base<block_q4_1, block_q8_1, 32> {
 
 struct k_q5_0 : kernel_base<block_q5_0, block_q8_0, 32> {
   static q8_0_act prep(const ablock& a) noexcept { return prep_q8_0(a); }
+  // Signed weights u − 16 straight from the bits (no Σa offset term), multiplied as
+  // |a|·(w with a's sign): the same exact int32 lanes Σ(u − 16)·a. The scale reads 8 bytes from
+  // w.d (d, qh and 2 bytes of qs: inside the 22-byte block).
   static void apply(const wblock& w, const q8_0_act& a, f32x8& acc, float&) {
-    const u8x32 q = load_nibbles(w.qs) | decode::fifth_bits(w.qh);
-    const i32x8 s = dot_u8s8(q, a.q) - (a.sum4 << 4);  // Σ(u − 16)·a
-    acc = xsimd::fma(f32x8(load_f16(w.d) * a.d), xsimd::to_float(s), acc);
+    const i8x32 q = signed_fifth(load_nibbles_bcast(w.qs), load_u32(w.qh));
+    const i32x8 s = dot_u8s8(a.absq, sign(q, a.q));
+    acc = xsimd::fma(f32x8(half_at(w.d) * a.d), xsimd::to_float(s), acc);
   }
 };
 

@@ -67,6 +67,43 @@ inline u8x32 load_nibbles(const std::uint8_t* p) noexcept {
   return u8x32(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)));
 }
 
+// load_nibbles in three instructions: both halves = p[0..15] (one broadcast load), the high
+// half's dwords shifted right by 4 (a per-lane shift: bits of the next byte land in bits 4..7 and
+// are masked off). Same lanes as load_nibbles.
+inline u8x32 load_nibbles_bcast(const std::uint8_t* p) noexcept {
+  const __m256i b =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  const __m256i s = _mm256_srlv_epi32(b, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4));
+  return u8x32(_mm256_and_si256(s, _mm256_set1_epi8(0x0F)));
+}
+
+// Q5_0 weights w = u − 16 as signed bytes from the nibbles and the 32 fifth bits:
+// nibble | 0xF0 (= nibble − 16) where bit j is clear, the nibble where it is set. The bits:
+// one pshufb of the broadcast word puts byte j/8 of it in lane j, an AND with 1 << (j % 8) and a
+// compare with the same constant give the set-bit mask.
+inline i8x32 signed_fifth(const u8x32& nibbles, std::uint32_t bits) noexcept {
+  const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101,
+                                         0x0000000000000000);
+  const __m256i sel = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+  const __m256i x =
+      _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), shuf), sel);
+  const __m256i set = _mm256_cmpeq_epi8(x, sel);
+  return i8x32(_mm256_or_si256(
+      nibbles, _mm256_andnot_si256(set, _mm256_set1_epi8(static_cast<char>(0xF0)))));
+}
+
+// The fp16 at p as f32, converted from an 8-byte load (p[0..8) must be readable; lanes 1..3 are
+// ignored): one vcvtph2ps with a memory operand. Same value as half_to_float.
+inline float half_at(const std::uint8_t* p) noexcept {
+#if defined(__F16C__)
+  return _mm_cvtss_f32(_mm_cvtph_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+#else
+  std::uint16_t h;
+  std::memcpy(&h, p, 2);
+  return half_to_float(h);
+#endif
+}
+
 // 32 packed bytes → low nibbles (lo) and high nibbles (hi) of p[0..31] (Q4_K / Q5_K chunks).
 inline void split_nibbles(const std::uint8_t* p, u8x32& lo, u8x32& hi) noexcept {
   const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
