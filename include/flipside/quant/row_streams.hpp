@@ -12,9 +12,10 @@
 // G rows left over go through vec_dot_rows after. The same order for the dense path:
 // model/detail/small_batch_gemm.hpp.
 //
-// The arithmetic of an output is dot_rows<K, R, 1>'s (vec_dot.hpp): the same blocks in the same
-// order into one accumulator, K::apply, hsum + extra; a row's result does not depend on which
-// rows share a call, so results are bitwise vec_dot_rows' (tests/quant/test_quant_matmul.cpp).
+// The kernel is vec_dot.hpp's dot_rows<K, G, 1> with its software prefetch compiled out
+// (Hint = false): the same blocks in the same order into one accumulator; a row's result does not
+// depend on which rows share a call, so results are bitwise vec_dot_rows'
+// (tests/quant/test_quant_matmul.cpp).
 #pragma once
 
 #include <cstddef>
@@ -25,34 +26,6 @@
 #include <flipside/simd/arch.hpp>
 
 namespace flipside::quant {
-
-#if XSIMD_WITH_AVX2
-namespace avx2 {
-
-// R rows (stride bytes apart) · one quantised activation row, no software prefetch: out[r].
-template <class K, std::size_t R>
-inline void dot_rows_unhinted(const std::uint8_t* w, std::size_t stride, const void* act,
-                              std::size_t n, float* out) {
-  using W = typename K::wblock;
-  const auto* a = static_cast<const typename K::ablock*>(act);
-  const std::size_t nb = n / K::qk;
-  f32x8 acc[R];
-  float extra[R];
-  const W* rows[R];
-  for (std::size_t r = 0; r < R; ++r) {
-    acc[r] = f32x8(0.0f);
-    extra[r] = 0.0f;
-    rows[r] = reinterpret_cast<const W*>(w + r * stride);
-  }
-  for (std::size_t i = 0; i < nb; ++i) {
-    const auto& p = K::prep(a[i]);
-    for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i], p, acc[r], extra[r]);
-  }
-  for (std::size_t r = 0; r < R; ++r) out[r] = hsum(acc[r]) + extra[r];
-}
-
-}  // namespace avx2
-#endif
 
 namespace detail {
 
@@ -79,7 +52,7 @@ inline void vec_dot_row_streams(dtype t, const std::uint8_t* w, std::size_t rb, 
       float out[G];
       for (std::size_t s = 0; s < part; ++s)
         for (std::size_t i = 0; i < m; ++i) {
-          avx2::dot_rows_unhinted<K, G>(w + (r0 + s) * rb, part * rb, ap + i * a_bytes, n, out);
+          avx2::dot_rows<K, G, 1, false>(w + (r0 + s) * rb, part * rb, ap + i * a_bytes, n, out);
           for (std::size_t j = 0; j < G; ++j) y[i * ldy + r0 + j * part + s] = out[j];
         }
       rest = r0 + G * part;

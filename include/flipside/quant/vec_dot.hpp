@@ -288,8 +288,10 @@ struct k_iq4_xs : kernel_base<block_iq4_xs, block_q8_k, 256> {
 // spreads alternate blocks over U accumulators (a lone row would otherwise wait on FMA latency).
 // A row's result depends on U but not on R, which is what makes GEMV results independent of how
 // rows are grouped (and so of the thread count). [next, next + next_bytes): the rows the caller
-// reads after these, hinted to the caches while these are computed (prefetch.hpp).
-template <class K, std::size_t R, std::size_t U>
+// reads after these, hinted to the caches while these are computed (prefetch.hpp). Hint = false:
+// no software prefetch at all (row_streams.hpp, whose long streams the hardware prefetcher
+// follows), with the same arithmetic.
+template <class K, std::size_t R, std::size_t U, bool Hint = true>
 inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act, std::size_t n,
                      float* out, const std::uint8_t* next = nullptr, std::size_t next_bytes = 0) {
   using W = typename K::wblock;
@@ -304,17 +306,19 @@ inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act,
     for (std::size_t u = 0; u < U; ++u) acc[r][u] = f32x8(0.0f);
     extra[r] = 0.0f;
     rows[r] = reinterpret_cast<const W*>(w + r * stride);
-    pf[r].start(rows[r], row_bytes);
+    if constexpr (Hint) pf[r].start(rows[r], row_bytes);
   }
   // The prefetch cursors advance once per S blocks (about one cache line of a short legacy block:
   // their bookkeeping for eight rows would otherwise cost as much as the blocks' arithmetic).
   constexpr std::size_t P = sizeof(W) >= 64 ? 1 : 64 / sizeof(W), S = P * U;
   ::flipside::quant::detail::span_prefetch ahead;
-  ahead.start(next, next ? next_bytes : 0, nb / S + (nb % S) / U);
+  if constexpr (Hint) ahead.start(next, next ? next_bytes : 0, nb / S + (nb % S) / U);
   std::size_t i = 0;
   for (; i + S <= nb; i += S) {
-    for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
-    ahead.step();
+    if constexpr (Hint) {
+      for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
+      ahead.step();
+    }
     for (std::size_t j = 0; j < S; j += U)
       for (std::size_t u = 0; u < U; ++u) {
         const auto& p = K::prep(a[i + j + u]);
@@ -322,8 +326,10 @@ inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act,
       }
   }
   for (; i + U <= nb; i += U) {
-    for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
-    ahead.step();
+    if constexpr (Hint) {
+      for (std::size_t r = 0; r < R; ++r) pf[r].advance(rows[r] + i);
+      ahead.step();
+    }
     for (std::size_t u = 0; u < U; ++u) {
       const auto& p = K::prep(a[i + u]);
       for (std::size_t r = 0; r < R; ++r) K::apply(rows[r][i + u], p, acc[r][u], extra[r]);
