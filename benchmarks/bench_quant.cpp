@@ -145,20 +145,42 @@ constexpr std::size_t gemv_rows = 896, gemv_cols = 4864;
 // last-level cache, as a model's weights are during decode).
 struct ring {
   dtype type = dtype::f32;
+  std::size_t rows = 0, cols = 0;
   std::vector<std::uint8_t> bytes;
   std::size_t matrix_bytes = 0, count = 0;
 };
-ring& ring_of(dtype t) {
+ring& ring_of(dtype t, std::size_t rows = gemv_rows, std::size_t cols = gemv_cols) {
   static ring r;
-  if (r.bytes.empty() || r.type != t) {
+  if (r.bytes.empty() || r.type != t || r.rows != rows || r.cols != cols) {
     r.type = t;
-    r.matrix_bytes = gemv_rows * quant::row_bytes(t, gemv_cols);
+    r.rows = rows;
+    r.cols = cols;
+    r.matrix_bytes = rows * quant::row_bytes(t, cols);
     const std::size_t target = (t == dtype::f32 ? 256u : 96u) << 20;
     r.count = (target + r.matrix_bytes - 1) / r.matrix_bytes;
     r.bytes.assign(r.count * r.matrix_bytes, 0);
-    fill_weights(t, r.bytes.data(), gemv_rows * r.count, gemv_cols, 42);
+    fill_weights(t, r.bytes.data(), rows * r.count, cols, 42);
   }
   return r;
+}
+
+// Calls gemv on the ring's matrices in turn, and reports GB_s and bw_frac (of the read ceiling).
+template <class Strategy>
+void run_gemv_ring(benchmark::State& st, dtype t, ring& r, int threads) {
+  std::vector<float> x(r.cols), y(r.rows);
+  for (std::size_t i = 0; i < r.cols; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  std::size_t i = 0;
+  for (auto _ : st) {
+    quant::gemv<Strategy>(t, r.bytes.data() + (i++ % r.count) * r.matrix_bytes, x.data(), y.data(),
+                          r.rows, r.cols, &pool(threads));
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * r.matrix_bytes));
+  st.counters["GB_s"] = benchmark::Counter(
+      static_cast<double>(st.iterations() * r.matrix_bytes) / 1e9, benchmark::Counter::kIsRate);
+  st.counters["bw_frac"] = benchmark::Counter(
+      static_cast<double>(st.iterations() * r.matrix_bytes) / ceiling().bw[threads],
+      benchmark::Counter::kIsRate);
 }
 
 template <class Strategy>
@@ -188,21 +210,7 @@ template <class Strategy>
 void BM_gemv(benchmark::State& st, dtype t) {
   const int threads = static_cast<int>(st.range(0));
   const double base = f32_gemv_seconds(threads);
-  ring& r = ring_of(t);
-  std::vector<float> x(gemv_cols), y(gemv_rows);
-  for (std::size_t i = 0; i < gemv_cols; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
-  std::size_t i = 0;
-  for (auto _ : st) {
-    quant::gemv<Strategy>(t, r.bytes.data() + (i++ % r.count) * r.matrix_bytes, x.data(), y.data(),
-                          gemv_rows, gemv_cols, &pool(threads));
-    benchmark::DoNotOptimize(y.data());
-  }
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * r.matrix_bytes));
-  st.counters["GB_s"] = benchmark::Counter(
-      static_cast<double>(st.iterations() * r.matrix_bytes) / 1e9, benchmark::Counter::kIsRate);
-  st.counters["bw_frac"] = benchmark::Counter(
-      static_cast<double>(st.iterations() * r.matrix_bytes) / ceiling().bw[threads],
-      benchmark::Counter::kIsRate);
+  run_gemv_ring<Strategy>(st, t, ring_of(t), threads);
   // f32 GEMV seconds per call ÷ this type's seconds per call.
   st.counters["x_f32"] =
       benchmark::Counter(static_cast<double>(st.iterations()) * base, benchmark::Counter::kIsRate);
@@ -211,29 +219,8 @@ void BM_gemv(benchmark::State& st, dtype t) {
 // Short-row GEMV, W = 4864 × 896 (Qwen2.5-0.5B's ffn_up/gate: rows of 896 weights, a few
 // hundred bytes, the shape most decode matrices have), q8 activations, weights from DRAM.
 void BM_gemv_short(benchmark::State& st, dtype t) {
-  constexpr std::size_t rows = 4864, cols = 896;
   const int threads = static_cast<int>(st.range(0));
-  static ring r;
-  if (r.bytes.empty() || r.type != t) {
-    r.type = t;
-    r.matrix_bytes = rows * quant::row_bytes(t, cols);
-    r.count = ((96u << 20) + r.matrix_bytes - 1) / r.matrix_bytes;
-    r.bytes.assign(r.count * r.matrix_bytes, 0);
-    fill_weights(t, r.bytes.data(), rows * r.count, cols, 42);
-  }
-  std::vector<float> x(cols), y(rows);
-  for (std::size_t i = 0; i < cols; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
-  std::size_t i = 0;
-  for (auto _ : st) {
-    quant::gemv<quant::q8_activations>(t, r.bytes.data() + (i++ % r.count) * r.matrix_bytes,
-                                       x.data(), y.data(), rows, cols, &pool(threads));
-    benchmark::DoNotOptimize(y.data());
-  }
-  st.counters["GB_s"] = benchmark::Counter(
-      static_cast<double>(st.iterations() * r.matrix_bytes) / 1e9, benchmark::Counter::kIsRate);
-  st.counters["bw_frac"] = benchmark::Counter(
-      static_cast<double>(st.iterations() * r.matrix_bytes) / ceiling().bw[threads],
-      benchmark::Counter::kIsRate);
+  run_gemv_ring<quant::q8_activations>(st, t, ring_of(t, 4864, 896), threads);
 }
 
 // Prefill-shaped product: Y[64][896] = X[64][4864] · Wᵀ, weights in cache (compute-bound).
