@@ -12,9 +12,10 @@
 // product of M activation rows with weights from DRAM, both strategies (the row count from which
 // exact beats integer is model/weight_kernels.hpp's quant_exact_min_rows). Model runs (F32, F16
 // and the quantized mixes, the runtime's default quant_matmul::by_rows): decode_frac = tokens/s ÷
-// (roofline_GB_s ÷ weight bytes per token; roofline_GB_s = the larger of the process-start read
-// bandwidth and one measured right after the row's decode), prefill_frac = achieved matrix FLOP/s ÷
-// FMA peak.
+// (roofline_GB_s ÷ weight bytes per token), the median over 5 rounds of 8 tokens, each judged
+// against the larger of the read bandwidth sampled right before and right after it (see BM_model);
+// decode_frac_start uses the process-start ceiling instead; prefill_frac = achieved matrix FLOP/s
+// ÷ FMA peak.
 //
 //   /work/coord/bench build/benchmarks/bench_quant --benchmark_min_time=0.2
 //   (--benchmark_filter=gemv, =gemm_rows or =model to run a part)
@@ -336,6 +337,24 @@ double layer_flops_per_token(const flipside::model_weights& w) {
   return n;
 }
 
+// Decode runs in rounds of decode_steps_per_round tokens, each between two read-bandwidth samples
+// (a 256 MiB probe, best of 3 passes): this VM's DRAM rate drifts by up to 2x within minutes, so
+// a roofline measured at process start (or once after the row) can belong to a faster or slower
+// phase than the decode it judges. Each round's fraction uses the larger of its two samples
+// (conservative); decode_frac is the median over all rounds, decode_frac_min/_max their spread.
+constexpr std::size_t decode_rounds = 5, decode_steps_per_round = 8;
+
+const flipside::bench::read_bandwidth_probe& round_probe() {
+  static const flipside::bench::read_bandwidth_probe p(256u << 20);
+  return p;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
+}
+
 void BM_model(benchmark::State& st, flipside::model_config (*cfg)(), std::string mixname) {
   const int threads = static_cast<int>(st.range(0));
   const auto path = synthetic_model(cfg(), mixname);
@@ -343,38 +362,47 @@ void BM_model(benchmark::State& st, flipside::model_config (*cfg)(), std::string
   std::vector<std::int32_t> prompt(512);
   for (std::size_t i = 0; i < prompt.size(); ++i)
     prompt[i] = static_cast<std::int32_t>((i * 7919) % 1000 + 10);
-  constexpr std::size_t decode_steps = 16;
+  const double bytes = static_cast<double>(m.weights().matrix_bytes());
+  const auto probe = [&] {
+    return round_probe().gbps(static_cast<std::size_t>(threads), 8, 3) * 1e9;
+  };
   {  // touch every weight page of the fresh mapping once, outside the timings
     auto warm = m.new_cache(1);
     m.forward(warm, std::vector<std::int32_t>{11}, flipside::output_rows::last,
               {true, &pool(threads)});
   }
   double prefill_s = 0, decode_s = 0;
+  std::vector<double> fracs, rooflines;
   for (auto _ : st) {
-    auto cache = m.new_cache(prompt.size() + decode_steps + 1);
+    auto cache = m.new_cache(prompt.size() + decode_rounds * decode_steps_per_round + 1);
     auto t0 = clock_type::now();
     m.forward(cache, prompt, flipside::output_rows::last, {true, &pool(threads)});
     prefill_s += seconds_since(t0);
     std::vector<std::int32_t> step = {11};
-    t0 = clock_type::now();
-    for (std::size_t i = 0; i < decode_steps; ++i)
-      m.forward(cache, step, flipside::output_rows::last, {true, &pool(threads)});
-    decode_s += seconds_since(t0);
+    double bw_before = probe();
+    for (std::size_t r = 0; r < decode_rounds; ++r) {
+      t0 = clock_type::now();
+      for (std::size_t i = 0; i < decode_steps_per_round; ++i)
+        m.forward(cache, step, flipside::output_rows::last, {true, &pool(threads)});
+      const double s = seconds_since(t0);
+      decode_s += s;
+      const double bw_after = probe(), bw = std::max(bw_before, bw_after);
+      rooflines.push_back(bw);
+      fracs.push_back(static_cast<double>(decode_steps_per_round) / s / (bw / bytes));
+      bw_before = bw_after;
+    }
   }
   const double n = static_cast<double>(st.iterations());
-  const double prefill_tps = n * 512 / prefill_s, decode_tps = n * decode_steps / decode_s;
-  const double bytes = static_cast<double>(m.weights().matrix_bytes());
-  // This VM's DRAM bandwidth drifts by ±20 % within minutes, so the process-start ceiling alone
-  // can sit below what decode reaches rows later: the roofline takes the larger of it and a
-  // read-bandwidth pass measured right after this row's decode (conservative either way).
-  const double bw = std::max(
-      ceiling().bw[threads],
-      flipside::bench::measure_read_bandwidth_gbps(static_cast<std::size_t>(threads)) * 1e9);
+  const double prefill_tps = n * 512 / prefill_s,
+               decode_tps = n * decode_rounds * decode_steps_per_round / decode_s;
   st.counters["prefill_tok_s"] = prefill_tps;
   st.counters["decode_tok_s"] = decode_tps;
   st.counters["weight_MB"] = bytes / 1e6;
-  st.counters["roofline_GB_s"] = bw / 1e9;
-  st.counters["decode_frac"] = decode_tps / (bw / bytes);
+  st.counters["roofline_GB_s"] = median(rooflines) / 1e9;
+  st.counters["decode_frac"] = median(fracs);
+  st.counters["decode_frac_min"] = *std::min_element(fracs.begin(), fracs.end());
+  st.counters["decode_frac_max"] = *std::max_element(fracs.begin(), fracs.end());
+  st.counters["decode_frac_start"] = decode_tps / (ceiling().bw[threads] / bytes);
   st.counters["prefill_frac"] =
       prefill_tps * layer_flops_per_token(m.weights()) / ceiling().peak[threads];
 }
