@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include <flipside/core/dtype.hpp>
 #include <flipside/core/error.hpp>
@@ -122,12 +123,12 @@ struct k_q4_1 : kernel_base<block_q4_1, block_q8_1, 32> {
 struct k_q5_0 : kernel_base<block_q5_0, block_q8_0, 32> {
   static q8_0_act prep(const ablock& a) noexcept { return prep_q8_0(a); }
   // Signed weights u − 16 straight from the bits (no Σa offset term), multiplied as
-  // |a|·(w with a's sign): the same exact int32 lanes Σ(u − 16)·a. The scale reads 8 bytes from
-  // w.d (d, qh and 2 bytes of qs: inside the 22-byte block).
-  static void apply(const wblock& w, const q8_0_act& a, f32x8& acc, float&) {
-    const i8x32 q = signed_fifth(load_nibbles_bcast(w.qs), load_u32(w.qh));
-    const i32x8 s = dot_u8s8(a.absq, sign(q, a.q));
-    acc = xsimd::fma(f32x8(half_at(w.d) * a.d), xsimd::to_float(s), acc);
+  // |a|·(w with a's sign): the block's 16 exact pair sums of (u − 16)·a, |·| ≤ 2·127·16. A row-lane
+  // kernel (dot_rows_lanes): eight rows' sums go to the lanes of one vector, scaled by d_w·d_a
+  // (scales8; its non-F16C fallback reads 8 bytes at w.d, inside the 22-byte block).
+  static constexpr bool row_lanes = true;
+  static i16x16 products(const wblock& w, const q8_0_act& a) noexcept {
+    return maddubs(a.absq, sign(signed_fifth(load_nibbles_bcast(w.qs), load_u32(w.qh)), a.q));
   }
 };
 
@@ -282,6 +283,47 @@ struct k_iq4_xs : kernel_base<block_iq4_xs, block_q8_k, 256> {
   }
 };
 
+// Kernels with `products(w, p)` (k_q5_0): up to eight rows advance in the lanes of one vector.
+// Per block, the rows' exact integer block sums go to lane r = row r (sum_rows8), are converted
+// once and take one FMA with the eight scales d_w·d_a (scales8): acc_r += (d_w·d_a)·Σq_w·q_a, the
+// order of the scalar reference. A row's result depends on U only (not on R or its lane).
+template <class K, class = void>
+inline constexpr bool row_lane_kernel = false;
+template <class K>
+inline constexpr bool row_lane_kernel<K, std::void_t<decltype(K::row_lanes)>> = K::row_lanes;
+
+template <class K, std::size_t R, std::size_t U>
+inline void dot_rows_lanes(const std::uint8_t* w, std::size_t stride, const void* act,
+                           std::size_t n, float* out) {
+  static_assert(R >= 1 && R <= 8);
+  using W = typename K::wblock;
+  const auto* a = static_cast<const typename K::ablock*>(act);
+  const std::size_t nb = n / K::qk;
+  const W* rows[R];
+  for (std::size_t r = 0; r < R; ++r) rows[r] = reinterpret_cast<const W*>(w + r * stride);
+  f32x8 acc[U];
+  for (std::size_t u = 0; u < U; ++u) acc[u] = f32x8(0.0f);
+  const auto step = [&](std::size_t b, std::size_t u) {
+    const auto& p = K::prep(a[b]);
+    i16x16 prod[8];
+    const std::uint8_t* d[8];
+    for (std::size_t r = 0; r < 8; ++r) {
+      prod[r] = r < R ? K::products(rows[r][b], p) : i16x16(std::int16_t{0});
+      d[r] = rows[r < R ? r : 0][b].d;
+    }
+    acc[u] = xsimd::fma(scales8(d, p.d), xsimd::to_float(sum_rows8(prod)), acc[u]);
+  };
+  std::size_t i = 0;
+  for (; i + U <= nb; i += U)
+    for (std::size_t u = 0; u < U; ++u) step(i + u, u);
+  for (; i < nb; ++i) step(i, 0);
+  f32x8 t = acc[0];
+  for (std::size_t u = 1; u < U; ++u) t += acc[u];
+  alignas(32) float lanes[8];
+  t.store_aligned(lanes);
+  for (std::size_t r = 0; r < R; ++r) out[r] = lanes[r];
+}
+
 // R weight rows (stride `stride` bytes) · one quantised activation row: out[r] for r < R. Rows
 // advance block by block together, so R rows are R concurrent memory streams (one sequential
 // stream per core leaves DRAM bandwidth unused) and each activation block is loaded once. U > 1
@@ -291,9 +333,10 @@ struct k_iq4_xs : kernel_base<block_iq4_xs, block_q8_k, 256> {
 // reads after these, hinted to the caches while these are computed (prefetch.hpp). Hint = false:
 // no software prefetch at all (row_streams.hpp, whose long streams the hardware prefetcher
 // follows), with the same arithmetic.
-template <class K, std::size_t R, std::size_t U, bool Hint = true>
-inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act, std::size_t n,
-                     float* out, const std::uint8_t* next = nullptr, std::size_t next_bytes = 0) {
+template <class K, std::size_t R, std::size_t U, bool Hint>
+inline void dot_rows_blocks(const std::uint8_t* w, std::size_t stride, const void* act,
+                            std::size_t n, float* out, const std::uint8_t* next = nullptr,
+                            std::size_t next_bytes = 0) {
   using W = typename K::wblock;
   const auto* a = static_cast<const typename K::ablock*>(act);
   const std::size_t nb = n / K::qk;
@@ -344,6 +387,16 @@ inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act,
     for (std::size_t u = 1; u < U; ++u) t += acc[r][u];
     out[r] = hsum(t) + extra[r];
   }
+}
+
+// dot_rows: dot_rows_lanes for the row-lane kernels (k_q5_0), dot_rows_blocks (above) for the rest.
+template <class K, std::size_t R, std::size_t U, bool Hint = true>
+inline void dot_rows(const std::uint8_t* w, std::size_t stride, const void* act, std::size_t n,
+                     float* out, const std::uint8_t* next = nullptr, std::size_t next_bytes = 0) {
+  if constexpr (row_lane_kernel<K>)
+    dot_rows_lanes<K, R, U>(w, stride, act, n, out);  // its loads are few: no prefetch hints
+  else
+    dot_rows_blocks<K, R, U, Hint>(w, stride, act, n, out, next, next_bytes);
 }
 
 }  // namespace avx2

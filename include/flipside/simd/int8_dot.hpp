@@ -104,6 +104,48 @@ inline float half_at(const std::uint8_t* p) noexcept {
 #endif
 }
 
+// Lane r (r = 0..7) = the sum of the 16 int16 lanes of p[r], as int32: eight rows' block sums in
+// one vector (a transpose-and-add: unpack pairs of rows and add, twice, then widen). Partial sums
+// of four lanes stay in int16: every lane must satisfy |·| ≤ 8191.
+inline i32x8 sum_rows8(const i16x16 (&p)[8]) noexcept {
+  const auto pairs = [](const __m256i& a, const __m256i& b) {
+    return _mm256_add_epi16(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
+  };
+  const __m256i a01 = pairs(p[0], p[1]), a23 = pairs(p[2], p[3]);
+  const __m256i a45 = pairs(p[4], p[5]), a67 = pairs(p[6], p[7]);
+  // Per 128-bit half, dword r = two words of row r, each the sum of four of its words.
+  const __m256i b0 =
+      _mm256_add_epi16(_mm256_unpacklo_epi64(a01, a23), _mm256_unpackhi_epi64(a01, a23));
+  const __m256i b1 =
+      _mm256_add_epi16(_mm256_unpacklo_epi64(a45, a67), _mm256_unpackhi_epi64(a45, a67));
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i c0 = _mm256_madd_epi16(b0, ones), c1 = _mm256_madd_epi16(b1, ones);
+  // c0 = rows 0..3 of the low half | rows 0..3 of the high half; c1 rows 4..7.
+  return i32x8(_mm256_add_epi32(_mm256_permute2x128_si256(c0, c1, 0x20),
+                                _mm256_permute2x128_si256(c0, c1, 0x31)));
+}
+
+// Lane r = (fp16 at p[r]) · s, each the single rounding of half_to_float·s: the eight rows' block
+// scales for sum_rows8. The halves are gathered in two general-purpose registers (integer ports,
+// idle in these kernels) and converted by one vcvtph2ps.
+inline f32x8 scales8(const std::uint8_t* const (&p)[8], float s) noexcept {
+#if defined(__F16C__)
+  const auto h = [&](int r) {
+    std::uint16_t v;
+    std::memcpy(&v, p[r], 2);
+    return static_cast<std::uint32_t>(v);
+  };
+  const __m128i h8 =
+      _mm_setr_epi32(static_cast<int>(h(0) | h(1) << 16), static_cast<int>(h(2) | h(3) << 16),
+                     static_cast<int>(h(4) | h(5) << 16), static_cast<int>(h(6) | h(7) << 16));
+  return f32x8(_mm256_mul_ps(_mm256_cvtph_ps(h8), _mm256_set1_ps(s)));
+#else
+  alignas(32) float c[8];
+  for (int r = 0; r < 8; ++r) c[r] = half_at(p[r]) * s;
+  return f32x8::load_aligned(c);
+#endif
+}
+
 // 32 packed bytes → low nibbles (lo) and high nibbles (hi) of p[0..31] (Q4_K / Q5_K chunks).
 inline void split_nibbles(const std::uint8_t* p, u8x32& lo, u8x32& hi) noexcept {
   const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
