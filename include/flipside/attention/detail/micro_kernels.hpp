@@ -52,6 +52,33 @@ struct row_prefetch {
   }
 };
 
+// Software prefetch of a block of rows in address order, handed out in consecutive pieces to the
+// kernels of a pass: the parts of `part` bytes (the run's heads) of rows `stride` apart, `rows` of
+// them from base. The P·V passes consume V in column slices (every row of the pass for one slice,
+// then the next slice); prefetched in that same strided order, the V sweep ran at half the
+// plain-sum DRAM rate, and consecutive lines (what a stream looks like to the hardware
+// prefetchers and DRAM pages) were measurably faster (Zen 3, see benchmarks/README.md).
+struct sequential_prefetch {
+  const char* base = nullptr;  // null: no prefetch
+  std::size_t stride = 0, part = 0, rows = 0;
+  std::size_t next = 0;  // bytes of the sequence already handed out
+  // The next `bytes` of the sequence: their start when they are one contiguous range (the kernel
+  // then prefetches them spread over its keys), else nullptr after prefetching them here at once.
+  const char* take(std::size_t bytes) noexcept {
+    if (!base) return nullptr;
+    const std::size_t total = part * rows, at = next;
+    next += bytes;
+    if (at >= total) return nullptr;
+    if (at + bytes <= total && (stride == part || at % part + bytes <= part))
+      return base + at / part * stride + at % part;
+#if defined(__GNUC__)
+    for (std::size_t b = at; b < std::min(total, at + bytes); b += 64)
+      __builtin_prefetch(base + b / part * stride + b % part, 0, 3);
+#endif
+    return nullptr;
+  }
+};
+
 // out[i] = Σ lanes of a_i, i < 8.
 template <class A>
 inline void reduce8(const xsimd::batch<float, A> (&a)[8], float* out) noexcept {
@@ -169,6 +196,8 @@ template <class A>
   for (; j + 2 <= nk; j += 2) {
     // The first 4×2 kernel of each head prefetches its head's part of the key pair's rows, one
     // line per row every 64 bytes of its loop (no burst); without one, the rows at once.
+    // (Handing the kernels the pair's rows in address order instead, as the P·V passes do, was
+    // not faster: this order is already two sequential streams.)
     const std::ptrdiff_t off = j + 1 < pf.end ? pf.offset(k + j * k_stride, j) : 0;
     if (r4 == 0) {
       pf(j);
@@ -207,10 +236,11 @@ void qk_block(const float* q, std::size_t q_stride, std::size_t n_rows, const fl
 }
 
 // 4 rows × 2 batches of head_dim: O[r][0, 2N) = α_r·O[r] + Σ_j P[r][j]·V[j][0, 2N).
+// pf: prefetches the nk·2N floats' worth of bytes from pf on, 2N·sizeof(float) per key.
 template <class A>
 inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const float* p,
                    std::size_t p_stride, const float* v, std::size_t v_stride, std::size_t nk,
-                   std::ptrdiff_t pf_off = 0) noexcept {
+                   const char* pf = nullptr) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
   float *o0 = o, *o1 = o + o_stride, *o2 = o + 2 * o_stride, *o3 = o + 3 * o_stride;
@@ -220,9 +250,9 @@ inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const flo
   B a20 = B::load_unaligned(o2) * B(alpha[2]), a21 = B::load_unaligned(o2 + N) * B(alpha[2]);
   B a30 = B::load_unaligned(o3) * B(alpha[3]), a31 = B::load_unaligned(o3 + N) * B(alpha[3]);
   for (std::size_t j = 0; j < nk; ++j, v += v_stride) {
-    if (pf_off)
+    if (pf)
       for (std::size_t b = 0; b < 2 * N * sizeof(float); b += 64)
-        __builtin_prefetch(reinterpret_cast<const char*>(v) + pf_off + b, 0, 3);
+        __builtin_prefetch(pf + j * 2 * N * sizeof(float) + b, 0, 3);
     B x0 = B::load_unaligned(v), x1 = B::load_unaligned(v + N);
     in_register(x0);
     in_register(x1);
@@ -282,14 +312,14 @@ inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const f
 template <class A>
 inline void pv_pass(float* o, std::size_t o_stride, std::size_t n_rows, const float* alpha,
                     const float* p, std::size_t p_stride, const float* v, std::size_t v_stride,
-                    std::size_t nk, std::size_t dp, std::ptrdiff_t pf_off = 0) noexcept {
+                    std::size_t nk, std::size_t dp, sequential_prefetch* seq = nullptr) noexcept {
   constexpr std::size_t N = xsimd::batch<float, A>::size;
   const std::size_t r4 = n_rows / 4 * 4;
   std::size_t c = 0;
   for (; c + 2 * N <= dp; c += 2 * N) {
     for (std::size_t r = 0; r < r4; r += 4)
       pv_4x2<A>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride, v + c,
-                v_stride, nk, r == 0 ? pf_off : 0);
+                v_stride, nk, r == 0 && seq ? seq->take(nk * 2 * N * sizeof(float)) : nullptr);
     for (std::size_t r = r4; r < n_rows; ++r)
       pv_micro<A, 1, 2>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
                         v + c, v_stride, nk);
@@ -314,10 +344,11 @@ template <class A>
                                 const float* alpha, const float* p, std::size_t p_stride,
                                 const float* v, std::size_t v_stride, std::size_t nk,
                                 std::size_t dp, std::size_t kc = 0, const float* ones = nullptr,
-                                const row_prefetch& pf = {}, std::ptrdiff_t pf_off = 0) noexcept {
+                                const row_prefetch& pf = {},
+                                sequential_prefetch* seq = nullptr) noexcept {
   if (kc == 0 || kc >= nk || !ones) {
     for (std::size_t j = 0; j < nk; ++j) pf(j);
-    pv_pass<A>(o, o_stride, n_rows, alpha, p, p_stride, v, v_stride, nk, dp, pf_off);
+    pv_pass<A>(o, o_stride, n_rows, alpha, p, p_stride, v, v_stride, nk, dp, seq);
     return;
   }
   for (std::size_t j0 = 0; j0 < nk; j0 += kc) {
