@@ -149,7 +149,18 @@ struct ring {
   std::size_t rows = 0, cols = 0;
   std::vector<std::uint8_t> bytes;
   std::size_t matrix_bytes = 0, count = 0;
+  // The i-th call's matrix: the ring is walked in turn, so each call reads a cold matrix.
+  const std::uint8_t* matrix(std::size_t i) const {
+    return bytes.data() + (i % count) * matrix_bytes;
+  }
 };
+
+// n activations in [−0.05, 0.046], the same for every benchmark here.
+std::vector<float> activations(std::size_t n) {
+  std::vector<float> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  return x;
+}
 ring& ring_of(dtype t, std::size_t rows = gemv_rows, std::size_t cols = gemv_cols) {
   static ring r;
   if (r.bytes.empty() || r.type != t || r.rows != rows || r.cols != cols) {
@@ -168,12 +179,11 @@ ring& ring_of(dtype t, std::size_t rows = gemv_rows, std::size_t cols = gemv_col
 // Calls gemv on the ring's matrices in turn, and reports GB_s and bw_frac (of the read ceiling).
 template <class Strategy>
 void run_gemv_ring(benchmark::State& st, dtype t, ring& r, int threads) {
-  std::vector<float> x(r.cols), y(r.rows);
-  for (std::size_t i = 0; i < r.cols; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  const std::vector<float> x = activations(r.cols);
+  std::vector<float> y(r.rows);
   std::size_t i = 0;
   for (auto _ : st) {
-    quant::gemv<Strategy>(t, r.bytes.data() + (i++ % r.count) * r.matrix_bytes, x.data(), y.data(),
-                          r.rows, r.cols, &pool(threads));
+    quant::gemv<Strategy>(t, r.matrix(i++), x.data(), y.data(), r.rows, r.cols, &pool(threads));
     benchmark::DoNotOptimize(y.data());
   }
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * r.matrix_bytes));
@@ -187,12 +197,11 @@ void run_gemv_ring(benchmark::State& st, dtype t, ring& r, int threads) {
 template <class Strategy>
 double time_gemv(dtype t, int threads, std::size_t calls) {
   ring& r = ring_of(t);
-  std::vector<float> x(gemv_cols, 0.5f), y(gemv_rows);
-  for (std::size_t i = 0; i < gemv_cols; ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  const std::vector<float> x = activations(r.cols);
+  std::vector<float> y(r.rows);
   const auto t0 = clock_type::now();
   for (std::size_t i = 0; i < calls; ++i)
-    quant::gemv<Strategy>(t, r.bytes.data() + (i % r.count) * r.matrix_bytes, x.data(), y.data(),
-                          gemv_rows, gemv_cols, &pool(threads));
+    quant::gemv<Strategy>(t, r.matrix(i), x.data(), y.data(), r.rows, r.cols, &pool(threads));
   benchmark::DoNotOptimize(y.data());
   return seconds_since(t0) / static_cast<double>(calls);
 }
@@ -230,8 +239,8 @@ void BM_gemm(benchmark::State& st, dtype t) {
   const int threads = static_cast<int>(st.range(0));
   constexpr std::size_t M = 64;
   ring& r = ring_of(t);
-  std::vector<float> x(M * gemv_cols), y(M * gemv_rows);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  const std::vector<float> x = activations(M * gemv_cols);
+  std::vector<float> y(M * gemv_rows);
   for (auto _ : st) {
     quant::gemm<Strategy>(t, r.bytes.data(), x.data(), y.data(), M, gemv_rows, gemv_cols,
                           &pool(threads));
@@ -250,12 +259,12 @@ void BM_gemm_rows(benchmark::State& st, dtype t) {
   const auto M = static_cast<std::size_t>(st.range(0));
   const int threads = static_cast<int>(st.range(1));
   ring& r = ring_of(t);
-  std::vector<float> x(M * gemv_cols), y(M * gemv_rows);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.001f * static_cast<float>(i % 97) - 0.05f;
+  const std::vector<float> x = activations(M * gemv_cols);
+  std::vector<float> y(M * gemv_rows);
   std::size_t i = 0;
   for (auto _ : st) {
-    quant::gemm<Strategy>(t, r.bytes.data() + (i++ % r.count) * r.matrix_bytes, x.data(), y.data(),
-                          M, gemv_rows, gemv_cols, &pool(threads));
+    quant::gemm<Strategy>(t, r.matrix(i++), x.data(), y.data(), M, gemv_rows, gemv_cols,
+                          &pool(threads));
     benchmark::DoNotOptimize(y.data());
   }
   const double flops = 2.0 * M * gemv_rows * gemv_cols * static_cast<double>(st.iterations());
