@@ -12,5 +12,6 @@
 #include <flipside/simd/int8_dot.hpp>
 #include <flipside/simd/no_contract.hpp>
 #include <flipside/simd/norm.hpp>
+#include <flipside/simd/prefetch.hpp>
 #include <flipside/simd/rope.hpp>
 #include <flipside/simd/softmax.hpp>

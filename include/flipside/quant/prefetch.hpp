@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <flipside/simd/prefetch.hpp>
+
 namespace flipside::quant::detail {
 
 struct row_prefetch {
@@ -25,7 +27,7 @@ struct row_prefetch {
   void advance(const void* pos) noexcept {
     const auto* limit = static_cast<const std::uint8_t*>(pos) + ahead;
     if (limit > end) limit = end;
-    for (; next < limit; next += line) __builtin_prefetch(next, 0, 3);
+    for (; next < limit; next += line) simd::prefetch_read(next);
   }
 };
 
@@ -45,7 +47,7 @@ struct span_prefetch {
   void step() noexcept {
     const std::uint8_t* limit =
         end - next > static_cast<std::ptrdiff_t>(per_step) ? next + per_step : end;
-    for (; next < limit; next += row_prefetch::line) __builtin_prefetch(next, 0, 3);
+    for (; next < limit; next += row_prefetch::line) simd::prefetch_read(next);
   }
 };
 

@@ -19,6 +19,7 @@
 
 #include <flipside/simd/arch.hpp>
 #include <flipside/simd/convert.hpp>
+#include <flipside/simd/prefetch.hpp>
 
 namespace flipside::simd {
 
@@ -135,8 +136,8 @@ inline void gemm_micro_kernel(std::size_t kc, const float* Ap, const float* Bp, 
   constexpr std::size_t L = batch::size, NR = NV * L;
   batch acc[MR][NV];
   for (std::size_t i = 0; i < MR; ++i) {
-    __builtin_prefetch(C + i * ldc, 1);
-    __builtin_prefetch(C + i * ldc + NR - 1, 1);
+    prefetch_write(C + i * ldc);
+    prefetch_write(C + i * ldc + NR - 1);
     for (std::size_t v = 0; v < NV; ++v) acc[i][v] = batch(0.0f);
   }
 #pragma GCC unroll 4

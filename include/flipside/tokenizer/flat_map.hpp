@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <flipside/simd/prefetch.hpp>
+
 namespace flipside::tok::detail {
 
 // A fast 64-bit hash of a short byte string (multiply–xorshift over 8-byte chunks).
@@ -90,7 +92,7 @@ class string_map {
 
   std::size_t size() const noexcept { return values_.size(); }
 
-  void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & mask_]); }
+  void prefetch(std::uint64_t h) const noexcept { simd::prefetch_read(&slots_[h & mask_]); }
 
   // Inserts key → value unless the key is present; returns the value now stored for the key.
   std::uint32_t insert(std::string_view key, std::uint32_t value) {
@@ -219,7 +221,7 @@ class pair_map {
   }
 
   void prefetch(std::int32_t a, std::int32_t b) const noexcept {
-    __builtin_prefetch(&slots_[hash(make_key(a, b)) & mask_]);
+    simd::prefetch_read(&slots_[hash(make_key(a, b)) & mask_]);
   }
 
   const value* find(std::int32_t a, std::int32_t b) const noexcept {

@@ -22,6 +22,7 @@
 
 #include <flipside/attention/detail/register_barrier.hpp>
 #include <flipside/simd/arch.hpp>
+#include <flipside/simd/prefetch.hpp>
 
 namespace flipside::detail {
 
@@ -42,13 +43,9 @@ struct row_prefetch {
     return base + j * stride - static_cast<const char*>(at);
   }
   void operator()(std::size_t j) const noexcept {
-#if defined(__GNUC__)
     if (!base || j >= end) return;
     const char* row = base + j * stride;
-    for (std::size_t c = 0; c < bytes; c += 64) __builtin_prefetch(row + c, 0, 3);
-#else
-    (void)j;
-#endif
+    for (std::size_t c = 0; c < bytes; c += 64) simd::prefetch_read(row + c);
   }
 };
 
@@ -71,10 +68,8 @@ struct sequential_prefetch {
     if (at >= total) return nullptr;
     if (at + bytes <= total && (stride == part || at % part + bytes <= part))
       return base + at / part * stride + at % part;
-#if defined(__GNUC__)
     for (std::size_t b = at; b < std::min(total, at + bytes); b += 64)
-      __builtin_prefetch(base + b / part * stride + b % part, 0, 3);
-#endif
+      simd::prefetch_read(base + b / part * stride + b % part);
     return nullptr;
   }
 };
@@ -106,8 +101,8 @@ inline void qk_4x2(const float* q, std::size_t q_stride, const float* k, std::si
   B a00(0.0f), a01(0.0f), a10(0.0f), a11(0.0f), a20(0.0f), a21(0.0f), a30(0.0f), a31(0.0f);
   for (std::size_t c = 0; c < dp; c += N) {
     if (pf_off && c % 16 == 0) {
-      __builtin_prefetch(reinterpret_cast<const char*>(k0 + c) + pf_off, 0, 3);
-      __builtin_prefetch(reinterpret_cast<const char*>(k1 + c) + pf_off, 0, 3);
+      simd::prefetch_read(reinterpret_cast<const char*>(k0 + c) + pf_off);
+      simd::prefetch_read(reinterpret_cast<const char*>(k1 + c) + pf_off);
     }
     B x0 = B::load_unaligned(k0 + c), x1 = B::load_unaligned(k1 + c);
     in_register(x0);
@@ -252,7 +247,7 @@ inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const flo
   for (std::size_t j = 0; j < nk; ++j, v += v_stride) {
     if (pf)
       for (std::size_t b = 0; b < 2 * N * sizeof(float); b += 64)
-        __builtin_prefetch(pf + j * 2 * N * sizeof(float) + b, 0, 3);
+        simd::prefetch_read(pf + j * 2 * N * sizeof(float) + b);
     B x0 = B::load_unaligned(v), x1 = B::load_unaligned(v + N);
     in_register(x0);
     in_register(x1);
