@@ -108,6 +108,29 @@ TEST_CASE("quantized models give the same logits for 1 and 2 threads") {
   }
 }
 
+// Decode steps (one row per forward call) run q, k, v and gate, up as one parallel region each
+// (gemv_group); the qwen2 file mixes block types and has q/k/v biases.
+TEST_CASE("quantized decode steps give the same logits for 1, 2 and 3 threads") {
+  FLIPSIDE_SHARED_OR_SKIP(gguf, "golden/gguf-quant/qwen2/model-q4_k_m.gguf");
+  const model m = model::load(gguf);
+  thread_pool p2(2), p3(3);
+  const std::vector<std::int32_t> ids = {1, 5, 9, 200, 3, 77};
+  auto decode = [&](thread_pool* pool) {
+    auto cache = m.new_cache(ids.size());
+    std::vector<float> out;
+    for (std::int32_t id : ids) {
+      const auto r =
+          m.forward(cache, std::vector<std::int32_t>{id}, output_rows::last, {true, pool});
+      out.insert(out.end(), r.logits.begin(), r.logits.end());
+    }
+    return out;
+  };
+  const auto one = decode(nullptr);
+  REQUIRE(one.size() == ids.size() * static_cast<std::size_t>(m.config().vocab_size));
+  CHECK(bitwise_equal(one, decode(&p2)));
+  CHECK(bitwise_equal(one, decode(&p3)));
+}
+
 TEST_CASE("by_rows computes prefill-sized products exactly and short ones on integers") {
   FLIPSIDE_SHARED_OR_SKIP(gguf, "golden/gguf-quant/qwen2/model-q4_k_m.gguf");
   const model by_rows = model::load(gguf), integer = model::load(gguf, quant_matmul::integer),

@@ -234,6 +234,36 @@ TEST_CASE("quant: gemv and gemm are bitwise independent of the thread count") {
   }
 }
 
+TEST_CASE("quant: gemv_group is bitwise one gemv per matrix for any thread count") {
+  test::rng g(29);
+  flipside::thread_pool p2(2), p3(3);
+  const std::size_t k = 512;
+  // Mixed partner types (q8_0, q8_K) and row counts that split unevenly, as q, k, v of a layer.
+  const dtype types[] = {dtype::q5_0, dtype::q8_0, dtype::q6_k, dtype::q4_k};
+  const std::size_t rows[] = {67, 9, 1, 33};
+  std::vector<std::vector<std::uint8_t>> w;
+  for (std::size_t i = 0; i < 4; ++i) w.push_back(make_weights(types[i], rows[i], k, g));
+  const auto x = random_activations(1, k, g);
+  for (flipside::thread_pool* pool : {static_cast<flipside::thread_pool*>(nullptr), &p2, &p3}) {
+    std::vector<std::vector<float>> y(4), ref(4);
+    quant::gemv_job jobs[4];
+    for (std::size_t i = 0; i < 4; ++i) {
+      y[i].assign(rows[i], -1.0f);
+      ref[i].assign(rows[i], 0.0f);
+      quant::gemv<quant::q8_activations>(types[i], w[i].data(), x.data(), ref[i].data(), rows[i],
+                                         k);
+      jobs[i] = {types[i], w[i].data(), y[i].data(), rows[i]};
+    }
+    quant::gemv_group(jobs, 4, x.data(), k, pool);
+    for (std::size_t i = 0; i < 4; ++i) {
+      INFO(flipside::dtype_name(types[i]) << ", " << (pool ? pool->size() : 1) << " threads");
+      CHECK(test::bitwise_equal(y[i].data(), ref[i].data(), rows[i]));
+    }
+  }
+  quant::gemv_job f16_job{dtype::f16, w[0].data(), nullptr, 1};
+  CHECK_THROWS_AS(quant::gemv_group(&f16_job, 1, x.data(), k), flipside::unsupported_error);
+}
+
 TEMPLATE_LIST_TEST_CASE("quant: vector activation quantisers are byte-identical to the references",
                         "[quant]", flipside::simd::compiled_archs) {
   test::rng g(14);

@@ -345,6 +345,21 @@ class forward_pass {
     }
   }
 
+  // Y_i[R, n_i] = X·W_iᵀ + b_i for matrices reading the same X (q, k, v; gate, up). A one-row
+  // product (decode) of quantized weights is one parallel region for all of them (gemv_group,
+  // bitwise the separate products); otherwise one linear each.
+  template <std::size_t N>
+  void linear_group(const matrix_weight* const (&ws)[N], const std::vector<float>* const (&bias)[N],
+                    const float* X, float* const (&Y)[N], std::size_t R) const {
+    if (R == 1 && gemv_group(ws, Y, N, X, opt_.pool)) {
+      for (std::size_t i = 0; i < N; ++i)
+        if (!bias[i]->empty())
+          simd::axpy(1.0f, bias[i]->data(), Y[i], static_cast<std::size_t>(ws[i]->rows));
+      return;
+    }
+    for (std::size_t i = 0; i < N; ++i) linear(*ws[i], *bias[i], X, Y[i], R);
+  }
+
   void layer(std::size_t li, const std::vector<batch_piece>& pieces, std::size_t R) {
     const layer_weights& L = w_.layers[li];
     const layer_config& lc = c_.layers[li];
@@ -356,9 +371,8 @@ class forward_pass {
       norm(x_.data() + r * H_, L.attn_norm, L.attn_norm_bias, h_.data() + r * H_);
     });
     const lora_layer* ad = m_.lora.empty() ? nullptr : &m_.lora[li];
-    linear(L.q, L.q_bias, h_.data(), q_.data(), R);
-    linear(L.k, L.k_bias, h_.data(), k_.data(), R);
-    linear(L.v, L.v_bias, h_.data(), v_.data(), R);
+    linear_group({&L.q, &L.k, &L.v}, {&L.q_bias, &L.k_bias, &L.v_bias}, h_.data(),
+                 {q_.data(), k_.data(), v_.data()}, R);
     if (ad) {
       adapt((*ad)[lora_slot::q], h_.data(), q_.data(), R);
       adapt((*ad)[lora_slot::k], h_.data(), k_.data(), R);
@@ -420,8 +434,8 @@ class forward_pass {
       norm(x_.data() + r * H_, L.ffn_norm, L.ffn_norm_bias, h_.data() + r * H_);
     });
     if (c_.mlp == mlp_kind::gated) {
-      linear(L.gate, L.gate_bias, h_.data(), g_.data(), R);
-      linear(L.up, L.up_bias, h_.data(), u_.data(), R);
+      linear_group({&L.gate, &L.up}, {&L.gate_bias, &L.up_bias}, h_.data(), {g_.data(), u_.data()},
+                   R);
       if (ad) {
         adapt((*ad)[lora_slot::gate], h_.data(), g_.data(), R);
         adapt((*ad)[lora_slot::up], h_.data(), u_.data(), R);

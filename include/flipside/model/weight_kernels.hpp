@@ -191,6 +191,26 @@ inline const weight_kernels quant_kernels_by_rows = {&quant_linear_by_rows, &qua
 
 }  // namespace detail
 
+// y_i = W_i·x for one activation row x read by several matrices (q, k, v; gate, up): one
+// parallel region instead of one per matrix (quant::gemv_group, bitwise each W_i.linear) when
+// every W_i is a quantized weight whose one-row product is the integer one. Returns false and
+// computes nothing otherwise (dense weights, the exact strategy, mismatched widths, count > 8).
+inline bool gemv_group(const matrix_weight* const* ws, float* const* ys, std::size_t count,
+                       const float* x, thread_pool* pool) {
+  constexpr std::size_t max_jobs = 8;
+  if (count == 0 || count > max_jobs) return false;
+  quant::gemv_job jobs[max_jobs];
+  for (std::size_t i = 0; i < count; ++i) {
+    const matrix_weight& w = *ws[i];
+    const bool integer = w.kernels == &detail::quant_kernels_by_rows ||
+                         w.kernels == &detail::quant_kernels<quant::q8_activations>;
+    if (!integer || w.cols != ws[0]->cols) return false;
+    jobs[i] = {w.type, w.data, ys[i], static_cast<std::size_t>(w.rows)};
+  }
+  quant::gemv_group(jobs, count, x, static_cast<std::size_t>(ws[0]->cols), pool);
+  return true;
+}
+
 // The kernels for weights of type t, or nullptr when this build cannot run that type.
 inline const weight_kernels* kernels_for(dtype t, quant_matmul q = quant_matmul::by_rows) noexcept {
   if (quant::is_block_type(t) && quant::is_supported(t)) {

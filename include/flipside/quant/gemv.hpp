@@ -10,6 +10,7 @@
 // not depend on the split, so results are bitwise identical for any thread count.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -103,6 +104,64 @@ inline void gemv(dtype t, const void* w, const float* x, float* y, std::size_t r
   detail::for_rows(pool, rows, [&](std::size_t begin, std::size_t end) {
     dot_f32_rows<Arch>(t, wp + begin * rb, rb, x, cols, end - begin, y + begin);
   });
+}
+
+// One matrix of gemv_group: y = W·x, W [rows][cols] of type t.
+struct gemv_job {
+  dtype t;
+  const void* w;
+  float* y;
+  std::size_t rows;
+};
+
+// y_i = W_i·x for several matrices that read the same activation row x [cols] (a decoder's q, k,
+// v and gate, up projections): each y_i bitwise gemv<q8_activations>'s, but x is quantised once
+// per activation type and all the products run in one parallel region (each thread its
+// parallel_for share of every matrix, row streams as in gemv) instead of one fork/join each.
+// Every type must have an integer dot product (has_integer_dot); count ≤ 8.
+template <class Arch = simd::default_arch>
+inline void gemv_group(const gemv_job* jobs, std::size_t count, const float* x, std::size_t cols,
+                       thread_pool* pool = nullptr) {
+  constexpr std::size_t max_jobs = 8;
+  if (count > max_jobs) throw argument_error("gemv_group: more than 8 matrices");
+  // The activation row quantised once per partner type (at most three: q8_0, q8_1, q8_K).
+  dtype act_type[max_jobs];
+  std::size_t act_off[max_jobs], rb[max_jobs], total = 0;
+  bool first[max_jobs];  // the first job of its activation type quantises x for it
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!has_integer_dot(jobs[i].t))
+      throw unsupported_error("gemv_group: no integer dot product for " + dtype_name(jobs[i].t));
+    rb[i] = row_bytes(jobs[i].t, cols, "gemv_group");
+    act_type[i] = vec_dot_type(jobs[i].t);
+    first[i] = true;
+    for (std::size_t j = 0; j < i && first[i]; ++j)
+      if (act_type[j] == act_type[i]) first[i] = false, act_off[i] = act_off[j];
+    if (first[i]) {
+      act_off[i] = total;
+      total += row_bytes(act_type[i], cols, "gemv_group");
+    }
+  }
+  std::uint8_t* xq = detail::scratch(total);
+  for (std::size_t i = 0; i < count; ++i)
+    if (first[i]) quantize_activations<Arch>(act_type[i], x, xq + act_off[i], cols);
+  const auto share = [&](std::size_t t, std::size_t parts) {
+    for (std::size_t i = 0; i < count; ++i) {
+      // parallel_for's split of jobs[i].rows into `parts` contiguous chunks.
+      const std::size_t n = jobs[i].rows, p = std::min(parts, std::max<std::size_t>(n, 1));
+      if (t >= p) continue;
+      const std::size_t base = n / p, extra = n % p;
+      const std::size_t begin = t * base + std::min(t, extra);
+      const std::size_t end = begin + base + (t < extra ? 1 : 0);
+      if (begin < end)
+        detail::vec_dot_row_streams<Arch>(jobs[i].t, static_cast<const std::uint8_t*>(jobs[i].w),
+                                          rb[i], xq + act_off[i], 0, cols, 1, jobs[i].y, 0, begin,
+                                          end);
+    }
+  };
+  if (pool && pool->size() > 1)
+    pool->run([&](std::size_t t) { share(t, pool->size()); });
+  else
+    share(0, 1);
 }
 
 }  // namespace flipside::quant
