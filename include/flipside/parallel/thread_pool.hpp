@@ -80,14 +80,24 @@ class thread_pool {
   // calls fn(begin, end) for each non-empty chunk on its own thread.
   template <class F>
   void parallel_for(std::size_t n, F&& fn) {
-    const std::size_t parts = std::min(size(), std::max<std::size_t>(n, 1));
+    const std::size_t threads = size();
     run([&](std::size_t t) {
-      if (t >= parts) return;
-      const std::size_t base = n / parts, extra = n % parts;
-      const std::size_t begin = t * base + std::min(t, extra);
-      const std::size_t end = begin + base + (t < extra ? 1 : 0);
-      if (begin < end) fn(begin, end);
+      const index_range c = chunk(n, threads, t);
+      if (c.begin < c.end) fn(c.begin, c.end);
     });
+  }
+
+  struct index_range {
+    std::size_t begin, end;
+  };
+  // Thread t's chunk of parallel_for(n, ·) on a pool of `threads` threads (empty when t has none):
+  // for a region that splits several ranges the way parallel_for splits one.
+  static index_range chunk(std::size_t n, std::size_t threads, std::size_t t) noexcept {
+    const std::size_t parts = std::min(threads, std::max<std::size_t>(n, 1));
+    if (t >= parts) return {0, 0};
+    const std::size_t base = n / parts, extra = n % parts;
+    const std::size_t begin = t * base + std::min(t, extra);
+    return {begin, begin + base + (t < extra ? 1 : 0)};
   }
 
  private:

@@ -146,16 +146,11 @@ inline void gemv_group(const gemv_job* jobs, std::size_t count, const float* x, 
     if (first[i]) quantize_activations<Arch>(act_type[i], x, xq + act_off[i], cols);
   const auto share = [&](std::size_t t, std::size_t parts) {
     for (std::size_t i = 0; i < count; ++i) {
-      // parallel_for's split of jobs[i].rows into `parts` contiguous chunks.
-      const std::size_t n = jobs[i].rows, p = std::min(parts, std::max<std::size_t>(n, 1));
-      if (t >= p) continue;
-      const std::size_t base = n / p, extra = n % p;
-      const std::size_t begin = t * base + std::min(t, extra);
-      const std::size_t end = begin + base + (t < extra ? 1 : 0);
-      if (begin < end)
+      const thread_pool::index_range c = thread_pool::chunk(jobs[i].rows, parts, t);
+      if (c.begin < c.end)
         detail::vec_dot_row_streams<Arch>(jobs[i].t, static_cast<const std::uint8_t*>(jobs[i].w),
-                                          rb[i], xq + act_off[i], 0, cols, 1, jobs[i].y, 0, begin,
-                                          end);
+                                          rb[i], xq + act_off[i], 0, cols, 1, jobs[i].y, 0, c.begin,
+                                          c.end);
     }
   };
   if (pool && pool->size() > 1)
