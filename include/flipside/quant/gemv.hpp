@@ -80,32 +80,6 @@ inline constexpr bool is_simd_arch = !std::is_same_v<Arch, reference_arch>;
 
 }  // namespace detail
 
-template <class Strategy = default_strategy, class Arch = simd::default_arch>
-inline void gemv(dtype t, const void* w, const float* x, float* y, std::size_t rows,
-                 std::size_t cols, thread_pool* pool = nullptr) {
-  if (!is_supported(t)) throw unsupported_error("gemv: unsupported weight type " + dtype_name(t));
-  const std::size_t rb = row_bytes(t, cols, "gemv");
-  const auto* wp = static_cast<const std::uint8_t*>(w);
-  if constexpr (detail::is_simd_arch<Arch>) {
-    if (detail::is_plain_float(t) && detail::with_float_weights(t, w, [&](const auto* wt) {
-          simd::gemv<Arch>(wt, x, y, rows, cols, pool);
-        }))
-      return;
-  }
-  if (detail::use_integer_path<Strategy>(t)) {
-    const dtype at = vec_dot_type(t);
-    std::uint8_t* xq = detail::scratch(row_bytes(at, cols, "gemv"));
-    quantize_activations<Arch>(at, x, xq, cols);
-    detail::for_rows(pool, rows, [&](std::size_t begin, std::size_t end) {
-      detail::vec_dot_row_streams<Arch>(t, wp, rb, xq, 0, cols, 1, y, 0, begin, end);
-    });
-    return;
-  }
-  detail::for_rows(pool, rows, [&](std::size_t begin, std::size_t end) {
-    dot_f32_rows<Arch>(t, wp + begin * rb, rb, x, cols, end - begin, y + begin);
-  });
-}
-
 // One matrix of gemv_group: y = W·x, W [rows][cols] of type t.
 struct gemv_job {
   dtype t;
@@ -115,10 +89,11 @@ struct gemv_job {
 };
 
 // y_i = W_i·x for several matrices that read the same activation row x [cols] (a decoder's q, k,
-// v and gate, up projections): each y_i bitwise gemv<q8_activations>'s, but x is quantised once
-// per activation type and all the products run in one parallel region (each thread its
-// parallel_for share of every matrix, row streams as in gemv) instead of one fork/join each.
-// Every type must have an integer dot product (has_integer_dot); count ≤ 8.
+// v and gate, up projections), on the integer path: x is quantised once per activation type and
+// all the products run in one parallel region (each thread its parallel_for share of every
+// matrix, as row streams) instead of one fork/join each. gemv's integer path is this with one
+// job, so each y_i is bitwise gemv<q8_activations>'s. Every type must have an integer dot product
+// (has_integer_dot); count ≤ 8.
 template <class Arch = simd::default_arch>
 inline void gemv_group(const gemv_job* jobs, std::size_t count, const float* x, std::size_t cols,
                        thread_pool* pool = nullptr) {
@@ -153,10 +128,34 @@ inline void gemv_group(const gemv_job* jobs, std::size_t count, const float* x, 
                                           c.end);
     }
   };
-  if (pool && pool->size() > 1)
+  std::size_t most_rows = 0;
+  for (std::size_t i = 0; i < count; ++i) most_rows = std::max(most_rows, jobs[i].rows);
+  if (pool && pool->size() > 1 && most_rows > 1)  // for_rows' rule: one row runs on the caller
     pool->run([&](std::size_t t) { share(t, pool->size()); });
   else
     share(0, 1);
+}
+
+template <class Strategy = default_strategy, class Arch = simd::default_arch>
+inline void gemv(dtype t, const void* w, const float* x, float* y, std::size_t rows,
+                 std::size_t cols, thread_pool* pool = nullptr) {
+  if (!is_supported(t)) throw unsupported_error("gemv: unsupported weight type " + dtype_name(t));
+  const std::size_t rb = row_bytes(t, cols, "gemv");
+  const auto* wp = static_cast<const std::uint8_t*>(w);
+  if constexpr (detail::is_simd_arch<Arch>) {
+    if (detail::is_plain_float(t) && detail::with_float_weights(t, w, [&](const auto* wt) {
+          simd::gemv<Arch>(wt, x, y, rows, cols, pool);
+        }))
+      return;
+  }
+  if (detail::use_integer_path<Strategy>(t)) {
+    const gemv_job job{t, w, y, rows};
+    gemv_group<Arch>(&job, 1, x, cols, pool);
+    return;
+  }
+  detail::for_rows(pool, rows, [&](std::size_t begin, std::size_t end) {
+    dot_f32_rows<Arch>(t, wp + begin * rb, rb, x, cols, end - begin, y + begin);
+  });
 }
 
 }  // namespace flipside::quant
