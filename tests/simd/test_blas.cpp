@@ -248,3 +248,26 @@ TEST_CASE("gemm_scalar is the plain triple loop", "[simd][gemm]") {
   simd::gemm_scalar(A.data(), 3, B.data(), 3, C.data(), 2, 2, 2, 3, true);
   REQUIRE(C == std::vector<float>{14, 22, 40, 45});
 }
+
+// xsimd 8.1's own haddp permutes lanes 2–5 and 10–13 on AVX-512; simd::haddp must not.
+TEMPLATE_LIST_TEST_CASE("haddp puts the lane sum of batch i in lane i", "[simd][haddp]",
+                        simd::compiled_archs) {
+  using Arch = TestType;
+  using B = xsimd::batch<float, Arch>;
+  constexpr std::size_t N = B::size;
+  rng r(17);
+  for (int round = 0; round < 8; ++round) {
+    std::vector<float> x = r.vec(N * N);
+    for (float& v : x) v = std::round(v * 64.0f);  // small integers: every sum order is exact
+    B rows[N];
+    for (std::size_t i = 0; i < N; ++i) rows[i] = B::load_unaligned(x.data() + i * N);
+    float got[N];
+    simd::haddp(rows).store_unaligned(got);
+    for (std::size_t i = 0; i < N; ++i) {
+      double want = 0;
+      for (std::size_t l = 0; l < N; ++l) want += x[i * N + l];
+      INFO("lanes " << N << " batch " << i);
+      REQUIRE(double(got[i]) == want);
+    }
+  }
+}

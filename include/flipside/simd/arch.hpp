@@ -9,11 +9,28 @@
 #include <tuple>
 #include <type_traits>
 
-#include <xsimd/xsimd.hpp>
+// GCC 12's AVX-512 intrinsic headers make their "undefined" vectors by self-initialisation
+// (`__m512 __Y = __Y;`), which -O2 and above report as (maybe-)uninitialized wherever such an
+// intrinsic is inlined (GCC bug 105593, fixed in GCC 13). GCC looks up diagnostic pragmas at each
+// location of the inlining chain, so the two warnings are silenced for the system headers
+// included here and, between these two macros, for our code that calls such intrinsics (when
+// another header included <immintrin.h> first); everything else keeps them.
+#if defined(__GNUC__) && !defined(__clang__)
+#define FLIPSIDE_AVX512_INTRINSICS_BEGIN                                               \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"") \
+      _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+#define FLIPSIDE_AVX512_INTRINSICS_END _Pragma("GCC diagnostic pop")
+#else
+#define FLIPSIDE_AVX512_INTRINSICS_BEGIN
+#define FLIPSIDE_AVX512_INTRINSICS_END
+#endif
 
-#if defined(__FMA__)
+FLIPSIDE_AVX512_INTRINSICS_BEGIN
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
+#include <xsimd/xsimd.hpp>
+FLIPSIDE_AVX512_INTRINSICS_END
 
 // Instrumentation hook: every kernel calls FLIPSIDE_SIMD_PATH_HOOK("name", lanes) once per call
 // when its vector loop runs. It compiles to nothing unless a program defines it before including
@@ -52,6 +69,32 @@ inline T reduce_add(const xsimd::batch<T, Arch>& b) noexcept {
   return xsimd::hadd(b);
 #endif
 }
+
+// out lane i = Σ lanes of a[i], for i < lanes: one transposing reduction. xsimd 8.1's haddp is
+// wrong for AVX-512 (its lanes 2–5 and 10–13 come out permuted), so 16-lane batches fold each
+// half onto the other and reduce the two sets of 8 with the 8-lane haddp.
+FLIPSIDE_AVX512_INTRINSICS_BEGIN
+template <class Arch>
+inline xsimd::batch<float, Arch> haddp(const xsimd::batch<float, Arch>* a) noexcept {
+#if XSIMD_WITH_AVX512F
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+    using H = xsimd::batch<float, xsimd::avx2>;
+    H half[16];
+    for (std::size_t i = 0; i < 16; ++i) {
+      const __m512 v = a[i];
+      const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+      half[i] = H(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
+    }
+    const __m256 lo8 = xsimd::haddp(half), hi8 = xsimd::haddp(half + 8);
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo8)),
+                                               _mm256_castps_pd(hi8), 1));
+  } else
+#endif
+  {
+    return xsimd::haddp(a);
+  }
+}
+FLIPSIDE_AVX512_INTRINSICS_END
 
 // a·b + c with a single rounding whenever the compiler targets FMA. xsimd spells fma for sse4_2
 // as a·b + c, which the compiler may or may not contract depending on the inlining context — a

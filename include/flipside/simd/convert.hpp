@@ -17,10 +17,6 @@
 #include <flipside/simd/arch.hpp>
 #include <flipside/simd/half.hpp>
 
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
-
 namespace flipside::simd {
 
 namespace detail {
@@ -72,9 +68,10 @@ inline void store_f16(f16* p, const xsimd::batch<float, Arch>& v, xsimd::avx) no
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
 }
 #endif
+FLIPSIDE_AVX512_INTRINSICS_BEGIN  // GCC bug 105593, see simd/arch.hpp
 #if XSIMD_WITH_AVX512F
-template <class Arch>
-inline xsimd::batch<float, Arch> load_f16(const f16* p, xsimd::avx512f) noexcept {
+    template <class Arch>
+    inline xsimd::batch<float, Arch> load_f16(const f16* p, xsimd::avx512f) noexcept {
   return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
 template <class Arch>
@@ -110,6 +107,7 @@ inline xsimd::batch<float, Arch> load_bf16(const bf16* p, xsimd::avx512f) noexce
   return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
 }
 #endif
+FLIPSIDE_AVX512_INTRINSICS_END
 
 // f32 → bf16 with integer round-to-nearest-even in xsimd lanes; the final 32 → 16 narrowing goes
 // through a lane array (this direction only writes KV-cache rows and converted weights).

@@ -14,11 +14,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include <xsimd/xsimd.hpp>
-
-#if XSIMD_WITH_AVX2 || defined(__F16C__)
-#include <immintrin.h>
-#endif
+#include <flipside/simd/arch.hpp>  // xsimd and <immintrin.h>, with GCC 12's AVX-512 warnings fenced
 
 #include <flipside/simd/half.hpp>
 

@@ -80,10 +80,10 @@ inline void reduce8(const xsimd::batch<float, A> (&a)[8], float* out) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
   if constexpr (N == 8) {
-    xsimd::haddp(a).store_unaligned(out);
+    simd::haddp(a).store_unaligned(out);
   } else if constexpr (N == 4) {
-    xsimd::haddp(a).store_unaligned(out);
-    xsimd::haddp(a + 4).store_unaligned(out + 4);
+    simd::haddp(a).store_unaligned(out);
+    simd::haddp(a + 4).store_unaligned(out + 4);
   } else {
     for (std::size_t i = 0; i < 8; ++i) out[i] = simd::reduce_add(a[i]);
   }
@@ -149,7 +149,7 @@ inline void qk_1xN(const float* q, const float* k, std::size_t k_stride, std::si
     for (std::size_t j = 0; j < N; ++j)
       acc[j] = xsimd::fma(y, B::load_unaligned(k + j * k_stride + c), acc[j]);
   }
-  xsimd::haddp(acc).store_unaligned(s);
+  simd::haddp(acc).store_unaligned(s);
 }
 
 // MR rows against one key: the key-count remainder.
