@@ -198,6 +198,22 @@ inline i32x8 dot_u8s8(const u8x32& a, const i8x32& b) noexcept {
 #endif
 }
 
+// acc + sums of four consecutive u8·s8 products (exact int32, no saturation with VNNI).
+inline i32x8 dot_u8s8_acc(const i32x8& acc, const u8x32& a, const i8x32& b) noexcept {
+#if defined(__AVXVNNI__)
+  return i32x8(_mm256_dpbusd_avx_epi32(__m256i(acc), __m256i(a), __m256i(b)));
+#elif defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return i32x8(_mm256_dpbusd_epi32(__m256i(acc), __m256i(a), __m256i(b)));
+#else
+  return acc + madd(maddubs(a, b), i16x16(std::int16_t{1}));
+#endif
+}
+
+// v + 128 as unsigned bytes (the sign bit flipped): exact for every int8, −128 included.
+inline u8x32 offset_u8(const i8x32& v) noexcept {
+  return u8x32(_mm256_xor_si256(v, _mm256_set1_epi8(static_cast<char>(0x80))));
+}
+
 // |a| as unsigned bytes, and b with the sign of a applied (0 where a is 0): a·b = |a|·sign(b, a).
 inline u8x32 abs_i8(const i8x32& a) noexcept { return u8x32(_mm256_sign_epi8(a, a)); }
 inline i8x32 sign(const i8x32& b, const i8x32& a) noexcept { return i8x32(_mm256_sign_epi8(b, a)); }
