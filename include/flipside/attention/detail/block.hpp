@@ -121,6 +121,7 @@ class attention_block {
         d_(pb.head_dim),
         dp_(round_up(pb.head_dim, N)),
         direct_(kv_in_place(pb.head_dim)),
+        stream_in_place_(pb.head_dim % N == 0),
         streamed_(!prep.keys) {
     const std::size_t R = max_positions * G_ * max_heads;
     std::size_t span = pb.n_keys;  // keys whose scores are held at once
@@ -129,6 +130,7 @@ class attention_block {
     s_stride_ = round_up(std::max<std::size_t>(span, 1), NR) + NR;
     // Streamed online runs hold the scores of all keys (sa_) and copy one tile at a time to s_.
     if (streamed_ && online) sa_stride_ = round_up(std::max<std::size_t>(pb.n_keys, 1), NR) + NR;
+    const bool staged = !(streamed_ ? stream_in_place_ : direct_);  // kv_stage_ is used
     const std::size_t sizes[] = {R * dp_,
                                  R * dp_,
                                  R * s_stride_,
@@ -136,7 +138,7 @@ class attention_block {
                                  R,
                                  R,
                                  R,
-                                 direct_ ? 0 : stage_keys * dp_ * max_heads,
+                                 staged ? stage_keys * dp_ * max_heads : 0,
                                  R * sa_stride_};
     std::size_t total = 0;
     for (auto s : sizes) total += round_up(s, 16);
@@ -268,7 +270,9 @@ class attention_block {
 
   // Keys ahead of row j that the unpacked (decode-sized) path prefetches while it works on row j:
   // one tile (64 KB of f32 K rows at 8 × 128; measured on Zen 3: 16 and 32 keys ahead are 5–10 %
-  // slower, and prefetchnta / prefetcht2 slower than prefetcht0).
+  // slower, and prefetchnta / prefetcht2 slower than prefetcht0). The hints go to L2
+  // (simd::prefetch_read_l2): on Zen 4 (2026-11-27) that made the decode step 2.4× faster than
+  // prefetcht0; with them 32 keys ahead ties with 64, 128 is ~5 % slower.
   static constexpr std::size_t prefetch_ahead = 64;
 
   // The prefetch for K or V rows from c0 on while head g reads them: the first head of the run
@@ -418,7 +422,8 @@ class attention_block {
     }
   }
 
-  // Decode-sized runs (K and V read in place from the cache, or converted a few rows at a time):
+  // Decode-sized runs (K and V read in place from the cache — f16 / bf16 converted by the kernels
+  // as they load — or, when head_dim is not a multiple of N, converted a few rows at a time):
   // two sweeps, each reading its array front to back once, instead of alternating between K and
   // V tile by tile. (1) The scores of all keys [jlo, jhi) of every head of the run, in chunks of
   // score_keys keys, each chunk for all the heads (whole cache rows in order). (2) Tile by tile
@@ -434,12 +439,21 @@ class attention_block {
     };
     for (std::size_t c0 = jlo; c0 < jhi; c0 += score_keys) {
       const std::size_t c1 = std::min(jhi, c0 + score_keys);
-      std::size_t ks, step;
       const row_prefetch pf = stream_prefetch(pb_.k, g0, g1, c0);
-      const float* k = rows_of_heads(pb_.k, g0, g1, c0, c1, ks, step, pf);
-      qk_heads_block<A>(slot(0, R).qs, dp_, R * dp_, R, g1 - g0, k, ks, step, c1 - c0, dp_,
-                        score_rows(0) + (c0 - jlo), sstride,
-                        online ? R * sa_stride_ : R * s_stride_, direct_ ? pf : row_prefetch{});
+      auto scores_of = [&](const auto* k, std::size_t ks, std::size_t step,
+                           const row_prefetch& kpf) {
+        using T = std::remove_cv_t<std::remove_pointer_t<decltype(k)>>;
+        qk_heads_block<A, T>(slot(0, R).qs, dp_, R * dp_, R, g1 - g0, k, ks, step, c1 - c0, dp_,
+                             score_rows(0) + (c0 - jlo), sstride,
+                             online ? R * sa_stride_ : R * s_stride_, kpf);
+      };
+      if (stream_in_place_) {
+        scores_of(pb_.k + c0 * pb_.kv_row + g0 * d_, pb_.kv_row, d_, pf);
+      } else {
+        std::size_t ks, step;
+        const float* k = rows_of_heads(pb_.k, g0, g1, c0, c1, ks, step, pf);
+        scores_of(k, ks, step, row_prefetch{});
+      }
     }
     if constexpr (online) {
       constexpr std::size_t tile = Softmax::tile;
@@ -461,20 +475,13 @@ class attention_block {
     }
   }
 
-  // Rows [a, b) (b − a ≤ stage_keys unless in place) of K or V of heads [g0, g1) as f32: head
-  // g's rows start at the returned pointer + (g − g0)·step, `stride` apart. In place: the cache
-  // itself; else converted into kv_stage_ row by row (all heads of a cache row together).
-  // (Converting, it calls pf(j − a) as it reaches row j; in place, the kernels call it.)
+  // Rows [a, b) (b − a ≤ stage_keys) of K or V of heads [g0, g1) converted to f32 rows zero-padded
+  // to dp in kv_stage_ (streamed runs whose rows cannot be read in place): head g's rows start at
+  // the returned pointer + (g − g0)·step, `stride` apart, converted row by row (all heads of a
+  // cache row together), calling pf(j − a) as it reaches row j.
   const float* rows_of_heads(const E* base, std::size_t g0, std::size_t g1, std::size_t a,
                              std::size_t b, std::size_t& stride, std::size_t& step,
                              const row_prefetch& pf) noexcept {
-    if constexpr (std::is_same_v<E, float>) {
-      if (direct_) {
-        stride = pb_.kv_row;
-        step = d_;
-        return base + a * pb_.kv_row + g0 * d_;
-      }
-    }
     stride = dp_;
     step = stage_keys * dp_;
     for (std::size_t j = a; j < b; ++j) {
@@ -489,24 +496,23 @@ class attention_block {
   }
 
   // O[r] = α_r·O[r] + Σ_{j∈[a,b)} P[r][j − a]·V[j] for the heads [g0, g1) of a streamed run (P
-  // rows in their slot's s from key a), V read in passes of value_keys_per_pass keys (in place)
-  // or stage_keys keys (converted), each pass for all heads.
+  // rows in their slot's s from key a), V read in passes of value_keys_per_pass keys (in place,
+  // any element type) or stage_keys keys (converted), each pass for all heads.
   void values_of_heads(std::size_t g0, std::size_t g1, std::size_t R, std::size_t a,
                        std::size_t b) noexcept {
-    const std::size_t kc = direct_ ? value_keys_per_pass : stage_keys;
+    const bool direct = stream_in_place_;
+    const std::size_t kc = direct ? value_keys_per_pass : stage_keys;
     for (std::size_t c0 = a; c0 < b; c0 += kc) {
       const std::size_t c1 = std::min(b, c0 + kc);
       const row_prefetch pf = stream_prefetch(pb_.v, g0, g1, c0);
-      std::size_t vs, step;
-      const float* v = rows_of_heads(pb_.v, g0, g1, c0, c1, vs, step, pf);
       // In place, the first 4-row P·V kernel of each head and column slice prefetches the next
       // consecutive lines of this pass's rows prefetch_ahead keys later, a few per key as it
       // goes: the whole block in address order, spread over the pass. Measured on Zen 3
       // (2026-11-26, alternated A/B): the step 5-30 % faster than when each kernel prefetched
       // its own column slice 64 keys ahead (strided lines, the order the passes read V in);
       // 32 keys ahead about the same, 128 no better. Fewer than 4 rows: the rows in a burst.
-      const bool in_kernel = direct_ && R >= 4 && dp_ % (2 * N) == 0;
-      if (direct_ && !in_kernel)
+      const bool in_kernel = direct && R >= 4 && dp_ % (2 * N) == 0;
+      if (direct && !in_kernel)
         for (std::size_t j = c0; j < c1; ++j) pf(j - c0);
       sequential_prefetch seq;
       if (in_kernel && c0 + prefetch_ahead < pb_.n_keys) {
@@ -516,11 +522,21 @@ class attention_block {
         seq.part = (g1 - g0) * d_ * sizeof(E);
         seq.rows = std::min(c1 - c0, pb_.n_keys - (c0 + prefetch_ahead));
       }
-      for (std::size_t g = g0; g < g1; ++g) {
-        const rows w = slot(g - g0, R);
-        pv_block<A>(w.o, dp_, R, c0 == a ? w.alpha : ones_, w.s + (c0 - a), s_stride_,
-                    v + (g - g0) * step, vs, c1 - c0, dp_, 0, nullptr, {},
-                    in_kernel ? &seq : nullptr);
+      auto values_of = [&](const auto* v, std::size_t vs, std::size_t step) {
+        using T = std::remove_cv_t<std::remove_pointer_t<decltype(v)>>;
+        for (std::size_t g = g0; g < g1; ++g) {
+          const rows w = slot(g - g0, R);
+          pv_block<A, T>(w.o, dp_, R, c0 == a ? w.alpha : ones_, w.s + (c0 - a), s_stride_,
+                         v + (g - g0) * step, vs, c1 - c0, dp_, 0, nullptr, {},
+                         in_kernel ? &seq : nullptr);
+        }
+      };
+      if (direct) {
+        values_of(pb_.v + c0 * pb_.kv_row + g0 * d_, pb_.kv_row, d_);
+      } else {
+        std::size_t vs, step;
+        const float* v = rows_of_heads(pb_.v, g0, g1, c0, c1, vs, step, pf);
+        values_of(v, vs, step);
       }
     }
   }
@@ -539,6 +555,12 @@ class attention_block {
   const prepared_kv& prep_;
   std::size_t G_, d_, dp_;
   bool direct_;
+  // Streamed (decode) runs read K and V rows in place whatever their element type when head_dim
+  // is a multiple of N: the kernels convert f16 / bf16 as they load (simd::load_as_f32), to the
+  // same f32 values as staging them first. Measured on Zen 4 (2026-11-27): staging f16 rows
+  // through kv_stage_ first made the f16 step slower than the f32 one once the f32 step
+  // overlapped its transfer (0.63–0.72 vs 0.42 ms at L = 4096); in place 0.32–0.34 ms.
+  bool stream_in_place_;
   bool streamed_;  // K/V not prepared (decode-sized blocks): streamed()
   std::size_t s_stride_ = 0, sa_stride_ = 0;
   std::size_t pf_g0_ = 0, pf_g1_ = 0;  // the KV heads of the current run

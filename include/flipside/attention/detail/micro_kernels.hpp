@@ -19,9 +19,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 #include <flipside/attention/detail/register_barrier.hpp>
 #include <flipside/simd/arch.hpp>
+#include <flipside/simd/convert.hpp>
 #include <flipside/simd/prefetch.hpp>
 
 namespace flipside::detail {
@@ -45,7 +47,7 @@ struct row_prefetch {
   void operator()(std::size_t j) const noexcept {
     if (!base || j >= end) return;
     const char* row = base + j * stride;
-    for (std::size_t c = 0; c < bytes; c += 64) simd::prefetch_read(row + c);
+    for (std::size_t c = 0; c < bytes; c += 64) simd::prefetch_read_l2(row + c);
   }
 };
 
@@ -69,10 +71,20 @@ struct sequential_prefetch {
     if (at + bytes <= total && (stride == part || at % part + bytes <= part))
       return base + at / part * stride + at % part;
     for (std::size_t b = at; b < std::min(total, at + bytes); b += 64)
-      simd::prefetch_read(base + b / part * stride + b % part);
+      simd::prefetch_read_l2(base + b / part * stride + b % part);
     return nullptr;
   }
 };
+
+// N lanes of a K or V row as f32: f32 loaded as is, f16 / bf16 converted as loaded (the same values
+// as converting the rows first).
+template <class A, class E>
+inline xsimd::batch<float, A> load_kv(const E* p) noexcept {
+  if constexpr (std::is_same_v<E, float>)
+    return xsimd::batch<float, A>::load_unaligned(p);
+  else
+    return simd::load_as_f32<A>(p);
+}
 
 // out[i] = Σ lanes of a_i, i < 8.
 template <class A>
@@ -84,27 +96,30 @@ inline void reduce8(const xsimd::batch<float, A> (&a)[8], float* out) noexcept {
   } else if constexpr (N == 4) {
     simd::haddp(a).store_unaligned(out);
     simd::haddp(a + 4).store_unaligned(out + 4);
+  } else if constexpr (N == 16) {
+    simd::hadd8(a, out);
   } else {
     for (std::size_t i = 0; i < 8; ++i) out[i] = simd::reduce_add(a[i]);
   }
 }
 
-// S[r][j] for rows q + r·q_stride (r < 4) and keys k + j·k_stride (j < 2).
-template <class A>
-inline void qk_4x2(const float* q, std::size_t q_stride, const float* k, std::size_t k_stride,
+// S[r][j] for rows q + r·q_stride (r < 4) and keys k + j·k_stride (j < 2). K of element type E
+// (f32, or f16 / bf16 converted as loaded: the same f32 values as converting first).
+template <class A, class E = float>
+inline void qk_4x2(const float* q, std::size_t q_stride, const E* k, std::size_t k_stride,
                    std::size_t dp, float* s, std::size_t s_stride,
                    std::ptrdiff_t pf_off = 0) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
   const float *q0 = q, *q1 = q + q_stride, *q2 = q + 2 * q_stride, *q3 = q + 3 * q_stride;
-  const float *k0 = k, *k1 = k + k_stride;
+  const E *k0 = k, *k1 = k + k_stride;
   B a00(0.0f), a01(0.0f), a10(0.0f), a11(0.0f), a20(0.0f), a21(0.0f), a30(0.0f), a31(0.0f);
   for (std::size_t c = 0; c < dp; c += N) {
-    if (pf_off && c % 16 == 0) {
-      simd::prefetch_read(reinterpret_cast<const char*>(k0 + c) + pf_off);
-      simd::prefetch_read(reinterpret_cast<const char*>(k1 + c) + pf_off);
+    if (pf_off && c * sizeof(E) % 64 == 0) {  // one line per key every 64 bytes
+      simd::prefetch_read_l2(reinterpret_cast<const char*>(k0 + c) + pf_off);
+      simd::prefetch_read_l2(reinterpret_cast<const char*>(k1 + c) + pf_off);
     }
-    B x0 = B::load_unaligned(k0 + c), x1 = B::load_unaligned(k1 + c);
+    B x0 = load_kv<A>(k0 + c), x1 = load_kv<A>(k1 + c);
     in_register(x0);
     in_register(x1);
     B y = B::load_unaligned(q0 + c);
@@ -134,8 +149,8 @@ inline void qk_4x2(const float* q, std::size_t q_stride, const float* k, std::si
 }
 
 // One row against N keys (N accumulators, one haddp): rows left over from groups of 4.
-template <class A>
-inline void qk_1xN(const float* q, const float* k, std::size_t k_stride, std::size_t dp,
+template <class A, class E = float>
+inline void qk_1xN(const float* q, const E* k, std::size_t k_stride, std::size_t dp,
                    float* s) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
@@ -147,22 +162,22 @@ inline void qk_1xN(const float* q, const float* k, std::size_t k_stride, std::si
     in_register(y);
 #pragma GCC unroll 16
     for (std::size_t j = 0; j < N; ++j)
-      acc[j] = xsimd::fma(y, B::load_unaligned(k + j * k_stride + c), acc[j]);
+      acc[j] = xsimd::fma(y, load_kv<A>(k + j * k_stride + c), acc[j]);
   }
   simd::haddp(acc).store_unaligned(s);
 }
 
 // MR rows against one key: the key-count remainder.
-template <class A, std::size_t MR>
-inline void qk_column(const float* q, std::size_t q_stride, const float* k, std::size_t dp,
-                      float* s, std::size_t s_stride) noexcept {
+template <class A, std::size_t MR, class E = float>
+inline void qk_column(const float* q, std::size_t q_stride, const E* k, std::size_t dp, float* s,
+                      std::size_t s_stride) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
   B acc[MR];
 #pragma GCC unroll 16
   for (std::size_t r = 0; r < MR; ++r) acc[r] = B(0.0f);
   for (std::size_t c = 0; c < dp; c += N) {
-    B x = B::load_unaligned(k + c);
+    B x = load_kv<A>(k + c);
     in_register(x);
 #pragma GCC unroll 16
     for (std::size_t r = 0; r < MR; ++r)
@@ -179,9 +194,9 @@ inline void qk_column(const float* q, std::size_t q_stride, const float* k, std:
 // gets the same kernel whatever n_heads is, so one head at a time gives bitwise the same scores.
 // Not inlined into the caller, where the register allocator has the softmax bookkeeping to juggle
 // too. pf(j) is called once per key j, as its scores are computed (rows in groups of 4).
-template <class A>
+template <class A, class E = float>
 [[gnu::noinline]] void qk_heads_block(const float* q, std::size_t q_stride, std::size_t q_step,
-                                      std::size_t n_rows, std::size_t n_heads, const float* k,
+                                      std::size_t n_rows, std::size_t n_heads, const E* k,
                                       std::size_t k_stride, std::size_t k_step, std::size_t nk,
                                       std::size_t dp, float* s, std::size_t s_stride,
                                       std::size_t s_step, const row_prefetch& pf = {}) noexcept {
@@ -200,25 +215,25 @@ template <class A>
     }
     for (std::size_t h = 0; h < n_heads; ++h)
       for (std::size_t r = 0; r < r4; r += 4)
-        qk_4x2<A>(q + h * q_step + r * q_stride, q_stride, k + h * k_step + j * k_stride, k_stride,
-                  dp, s + h * s_step + r * s_stride + j, s_stride, r == 0 ? off : 0);
+        qk_4x2<A, E>(q + h * q_step + r * q_stride, q_stride, k + h * k_step + j * k_stride,
+                     k_stride, dp, s + h * s_step + r * s_stride + j, s_stride, r == 0 ? off : 0);
   }
   for (; j < nk; ++j) {
     pf(j);
     for (std::size_t h = 0; h < n_heads; ++h)
       for (std::size_t r = 0; r < r4; r += 4)
-        qk_column<A, 4>(q + h * q_step + r * q_stride, q_stride, k + h * k_step + j * k_stride, dp,
-                        s + h * s_step + r * s_stride + j, s_stride);
+        qk_column<A, 4, E>(q + h * q_step + r * q_stride, q_stride, k + h * k_step + j * k_stride,
+                           dp, s + h * s_step + r * s_stride + j, s_stride);
   }
   for (std::size_t h = 0; h < n_heads; ++h)
     for (std::size_t r = r4; r < n_rows; ++r) {
       const float* qr = q + h * q_step + r * q_stride;
-      const float* kh = k + h * k_step;
+      const E* kh = k + h * k_step;
       float* sr = s + h * s_step + r * s_stride;
       std::size_t jj = 0;
-      for (; jj + N <= nk; jj += N) qk_1xN<A>(qr, kh + jj * k_stride, k_stride, dp, sr + jj);
+      for (; jj + N <= nk; jj += N) qk_1xN<A, E>(qr, kh + jj * k_stride, k_stride, dp, sr + jj);
       for (; jj < nk; ++jj)
-        qk_column<A, 1>(qr, q_stride, kh + jj * k_stride, dp, sr + jj, s_stride);
+        qk_column<A, 1, E>(qr, q_stride, kh + jj * k_stride, dp, sr + jj, s_stride);
     }
 }
 
@@ -231,10 +246,11 @@ void qk_block(const float* q, std::size_t q_stride, std::size_t n_rows, const fl
 }
 
 // 4 rows × 2 batches of head_dim: O[r][0, 2N) = α_r·O[r] + Σ_j P[r][j]·V[j][0, 2N).
-// pf: prefetches the nk·2N floats' worth of bytes from pf on, 2N·sizeof(float) per key.
-template <class A>
+// V of element type E (as qk_4x2's K). pf: prefetches the nk·2N elements' worth of bytes from pf
+// on, 2N·sizeof(E) per key.
+template <class A, class E = float>
 inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const float* p,
-                   std::size_t p_stride, const float* v, std::size_t v_stride, std::size_t nk,
+                   std::size_t p_stride, const E* v, std::size_t v_stride, std::size_t nk,
                    const char* pf = nullptr) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
@@ -246,9 +262,9 @@ inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const flo
   B a30 = B::load_unaligned(o3) * B(alpha[3]), a31 = B::load_unaligned(o3 + N) * B(alpha[3]);
   for (std::size_t j = 0; j < nk; ++j, v += v_stride) {
     if (pf)
-      for (std::size_t b = 0; b < 2 * N * sizeof(float); b += 64)
-        simd::prefetch_read(pf + j * 2 * N * sizeof(float) + b);
-    B x0 = B::load_unaligned(v), x1 = B::load_unaligned(v + N);
+      for (std::size_t b = 0; b < 2 * N * sizeof(E); b += 64)
+        simd::prefetch_read_l2(pf + j * 2 * N * sizeof(E) + b);
+    B x0 = load_kv<A>(v), x1 = load_kv<A>(v + N);
     in_register(x0);
     in_register(x1);
     B w(p0[j]);
@@ -275,9 +291,9 @@ inline void pv_4x2(float* o, std::size_t o_stride, const float* alpha, const flo
 }
 
 // MR rows × C batches, the remainders of pv_4x2's blocking.
-template <class A, std::size_t MR, std::size_t C>
+template <class A, std::size_t MR, std::size_t C, class E = float>
 inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const float* p,
-                     std::size_t p_stride, const float* v, std::size_t v_stride,
+                     std::size_t p_stride, const E* v, std::size_t v_stride,
                      std::size_t nk) noexcept {
   using B = xsimd::batch<float, A>;
   constexpr std::size_t N = B::size;
@@ -290,7 +306,7 @@ inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const f
   for (std::size_t j = 0; j < nk; ++j, v += v_stride) {
 #pragma GCC unroll 16
     for (std::size_t c = 0; c < C; ++c) {
-      B x = B::load_unaligned(v + c * N);
+      B x = load_kv<A>(v + c * N);
       in_register(x);
 #pragma GCC unroll 16
       for (std::size_t r = 0; r < MR; ++r)
@@ -304,28 +320,28 @@ inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const f
 }
 
 // One pass of pv_block over keys [0, nk): column slices of 2N outer, rows in groups of 4.
-template <class A>
+template <class A, class E = float>
 inline void pv_pass(float* o, std::size_t o_stride, std::size_t n_rows, const float* alpha,
-                    const float* p, std::size_t p_stride, const float* v, std::size_t v_stride,
+                    const float* p, std::size_t p_stride, const E* v, std::size_t v_stride,
                     std::size_t nk, std::size_t dp, sequential_prefetch* seq = nullptr) noexcept {
   constexpr std::size_t N = xsimd::batch<float, A>::size;
   const std::size_t r4 = n_rows / 4 * 4;
   std::size_t c = 0;
   for (; c + 2 * N <= dp; c += 2 * N) {
     for (std::size_t r = 0; r < r4; r += 4)
-      pv_4x2<A>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride, v + c,
-                v_stride, nk, r == 0 && seq ? seq->take(nk * 2 * N * sizeof(float)) : nullptr);
+      pv_4x2<A, E>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride, v + c,
+                   v_stride, nk, r == 0 && seq ? seq->take(nk * 2 * N * sizeof(E)) : nullptr);
     for (std::size_t r = r4; r < n_rows; ++r)
-      pv_micro<A, 1, 2>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
-                        v + c, v_stride, nk);
+      pv_micro<A, 1, 2, E>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
+                           v + c, v_stride, nk);
   }
   if (c < dp) {  // one batch of head_dim left
     for (std::size_t r = 0; r < r4; r += 4)
-      pv_micro<A, 4, 1>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
-                        v + c, v_stride, nk);
+      pv_micro<A, 4, 1, E>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
+                           v + c, v_stride, nk);
     for (std::size_t r = r4; r < n_rows; ++r)
-      pv_micro<A, 1, 1>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
-                        v + c, v_stride, nk);
+      pv_micro<A, 1, 1, E>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
+                           v + c, v_stride, nk);
   }
 }
 
@@ -334,23 +350,23 @@ inline void pv_pass(float* o, std::size_t o_stride, std::size_t n_rows, const fl
 // with α = 1, so the sums are bitwise those of one pass; short passes make V stream row after row
 // (decode reads it from memory), long ones keep a column slice of V in L1 for many rows
 // (prefill). pf(j) is called once per key j, as its group starts.
-template <class A>
+template <class A, class E = float>
 [[gnu::noinline]] void pv_block(float* o, std::size_t o_stride, std::size_t n_rows,
                                 const float* alpha, const float* p, std::size_t p_stride,
-                                const float* v, std::size_t v_stride, std::size_t nk,
-                                std::size_t dp, std::size_t kc = 0, const float* ones = nullptr,
+                                const E* v, std::size_t v_stride, std::size_t nk, std::size_t dp,
+                                std::size_t kc = 0, const float* ones = nullptr,
                                 const row_prefetch& pf = {},
                                 sequential_prefetch* seq = nullptr) noexcept {
   if (kc == 0 || kc >= nk || !ones) {
     for (std::size_t j = 0; j < nk; ++j) pf(j);
-    pv_pass<A>(o, o_stride, n_rows, alpha, p, p_stride, v, v_stride, nk, dp, seq);
+    pv_pass<A, E>(o, o_stride, n_rows, alpha, p, p_stride, v, v_stride, nk, dp, seq);
     return;
   }
   for (std::size_t j0 = 0; j0 < nk; j0 += kc) {
     const std::size_t n = std::min(kc, nk - j0);
     for (std::size_t j = j0; j < j0 + n; ++j) pf(j);
-    pv_pass<A>(o, o_stride, n_rows, j0 == 0 ? alpha : ones, p + j0, p_stride, v + j0 * v_stride,
-               v_stride, n, dp);
+    pv_pass<A, E>(o, o_stride, n_rows, j0 == 0 ? alpha : ones, p + j0, p_stride, v + j0 * v_stride,
+                  v_stride, n, dp);
   }
 }
 
