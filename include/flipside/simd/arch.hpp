@@ -74,17 +74,22 @@ inline T reduce_add(const xsimd::batch<T, Arch>& b) noexcept {
 // wrong for AVX-512 (its lanes 2–5 and 10–13 come out permuted), so 16-lane batches fold each
 // half onto the other and reduce the two sets of 8 with the 8-lane haddp.
 FLIPSIDE_AVX512_INTRINSICS_BEGIN
+#if XSIMD_WITH_AVX512F
+namespace detail {
+// Lane i = v[i] + v[i + 8]: a 16-lane batch folded onto 8 lanes, the first step of haddp / hadd8.
+inline xsimd::batch<float, xsimd::avx2> fold_halves(const __m512& v) noexcept {
+  const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+  return _mm256_add_ps(_mm512_castps512_ps256(v), hi);
+}
+}  // namespace detail
+#endif
+
 template <class Arch>
 inline xsimd::batch<float, Arch> haddp(const xsimd::batch<float, Arch>* a) noexcept {
 #if XSIMD_WITH_AVX512F
   if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
-    using H = xsimd::batch<float, xsimd::avx2>;
-    H half[16];
-    for (std::size_t i = 0; i < 16; ++i) {
-      const __m512 v = a[i];
-      const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-      half[i] = H(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
-    }
+    xsimd::batch<float, xsimd::avx2> half[16];
+    for (std::size_t i = 0; i < 16; ++i) half[i] = detail::fold_halves(a[i]);
     const __m256 lo8 = xsimd::haddp(half), hi8 = xsimd::haddp(half + 8);
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo8)),
                                                _mm256_castps_pd(hi8), 1));
@@ -102,13 +107,8 @@ template <class Arch>
 inline void hadd8(const xsimd::batch<float, Arch>* a, float* out) noexcept {
   static_assert(xsimd::batch<float, Arch>::size == 16, "hadd8: 16-lane batches");
 #if XSIMD_WITH_AVX512F
-  using H = xsimd::batch<float, xsimd::avx2>;
-  H half[8];
-  for (std::size_t i = 0; i < 8; ++i) {
-    const __m512 v = a[i];
-    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-    half[i] = H(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
-  }
+  xsimd::batch<float, xsimd::avx2> half[8];
+  for (std::size_t i = 0; i < 8; ++i) half[i] = detail::fold_halves(a[i]);
   xsimd::haddp(half).store_unaligned(out);
 #else
   for (std::size_t i = 0; i < 8; ++i) out[i] = reduce_add(a[i]);

@@ -187,17 +187,6 @@ inline i32x8 madd(const i16x16& a, const i16x16& b) noexcept {
   return i32x8(_mm256_madd_epi16(a, b));
 }
 
-// Sums of four consecutive u8·s8 products.
-inline i32x8 dot_u8s8(const u8x32& a, const i8x32& b) noexcept {
-#if defined(__AVXVNNI__)
-  return i32x8(_mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), __m256i(a), __m256i(b)));
-#elif defined(__AVX512VNNI__) && defined(__AVX512VL__)
-  return i32x8(_mm256_dpbusd_epi32(_mm256_setzero_si256(), __m256i(a), __m256i(b)));
-#else
-  return madd(maddubs(a, b), i16x16(std::int16_t{1}));
-#endif
-}
-
 // acc + sums of four consecutive u8·s8 products (exact int32, no saturation with VNNI).
 inline i32x8 dot_u8s8_acc(const i32x8& acc, const u8x32& a, const i8x32& b) noexcept {
 #if defined(__AVXVNNI__)
@@ -207,6 +196,11 @@ inline i32x8 dot_u8s8_acc(const i32x8& acc, const u8x32& a, const i8x32& b) noex
 #else
   return acc + madd(maddubs(a, b), i16x16(std::int16_t{1}));
 #endif
+}
+
+// Sums of four consecutive u8·s8 products.
+inline i32x8 dot_u8s8(const u8x32& a, const i8x32& b) noexcept {
+  return dot_u8s8_acc(i32x8(0), a, b);
 }
 
 // v + 128 as unsigned bytes (the sign bit flipped): exact for every int8, −128 included.
