@@ -89,11 +89,12 @@ struct q8_0_act {
   i32x8 sum4;
   float d;
   i32x8 bias128;  // −128 × sum4: the offset of a weight read as unsigned w + 128 (k_q8_0, VNNI)
+  i32x8 bias16;   // −16 × sum4: the offset of a Q5_0 weight read as unsigned u (k_q5_0, VNNI)
 };
 inline q8_0_act prep_q8_0(const block_q8_0& a) noexcept {
   const i8x32 q = load_i8(a.qs);
   const i32x8 sum4 = dot_u8s8(u8x32(std::uint8_t{1}), q);
-  return {q, abs_i8(q), sum4, load_f16(a.d), i32x8(0) - (sum4 << 7)};
+  return {q, abs_i8(q), sum4, load_f16(a.d), i32x8(0) - (sum4 << 7), i32x8(0) - (sum4 << 4)};
 }
 
 // A q8_K activation block: the block, its scale and its 16 group sums.
@@ -124,13 +125,20 @@ struct k_q4_1 : kernel_base<block_q4_1, block_q8_1, 32> {
 
 struct k_q5_0 : kernel_base<block_q5_0, block_q8_0, 32> {
   static q8_0_act prep(const ablock& a) noexcept { return prep_q8_0(a); }
-  // Signed weights u − 16 straight from the bits (no Σa offset term), multiplied as
-  // |a|·(w with a's sign): the block's 16 exact pair sums of (u − 16)·a, |·| ≤ 2·127·16. A row-lane
-  // kernel (dot_rows_lanes): eight rows' sums go to the lanes of one vector, scaled by d_w·d_a
-  // (scales8; its non-F16C fallback reads 8 bytes at w.d, inside the 22-byte block).
+  // A row-lane kernel (dot_rows_lanes): eight rows' exact block sums Σ(u − 16)·a go to the lanes
+  // of one vector, scaled by d_w·d_a (scales8; its non-F16C fallback reads 8 bytes at w.d, inside
+  // the 22-byte block). The partial sums of one row, by target:
+  // - VNNI with AVX-512BW/VL: the unsigned u ∈ [0, 31] (the fifth bits added under a mask) in one
+  //   vpdpbusd seeded with −16·Σa per four activations: eight exact int32 sums;
+  // - otherwise: signed weights u − 16 straight from the bits (no Σa offset term), multiplied as
+  //   |a|·(w with a's sign): sixteen exact pair sums, |·| ≤ 2·127·16.
+  // The row totals are the same integers either way, so the results are bitwise the same.
   static constexpr bool row_lanes = true;
-  static i16x16 products(const wblock& w, const q8_0_act& a) noexcept {
-    return maddubs(a.absq, sign(signed_fifth(load_nibbles_bcast(w.qs), load_u32(w.qh)), a.q));
+  static auto products(const wblock& w, const q8_0_act& a) noexcept {
+    if constexpr (has_vnni && has_byte_masks)
+      return dot_u8s8_acc(a.bias16, add_bit16(load_nibbles_bcast(w.qs), load_u32(w.qh)), a.q);
+    else
+      return maddubs(a.absq, sign(signed_fifth(load_nibbles_bcast(w.qs), load_u32(w.qh)), a.q));
   }
 };
 
@@ -314,10 +322,11 @@ inline void dot_rows_lanes(const std::uint8_t* w, std::size_t stride, const void
   for (std::size_t u = 0; u < U; ++u) acc[u] = f32x8(0.0f);
   const auto step = [&](std::size_t b, std::size_t u) {
     const auto& p = K::prep(a[b]);
-    i16x16 prod[8];
+    using sums = decltype(K::products(rows[0][b], p));  // i16x16 pair sums or i32x8 (VNNI)
+    sums prod[8];
     const std::uint8_t* d[8];
     for (std::size_t r = 0; r < 8; ++r) {
-      prod[r] = r < R ? K::products(rows[r][b], p) : i16x16(std::int16_t{0});
+      prod[r] = r < R ? K::products(rows[r][b], p) : sums(typename sums::value_type{0});
       d[r] = rows[r < R ? r : 0][b].d;
     }
     acc[u] = xsimd::fma(scales8(d, p.d), xsimd::to_float(sum_rows8(prod)), acc[u]);

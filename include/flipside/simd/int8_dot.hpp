@@ -40,6 +40,12 @@ inline constexpr bool has_vnni = true;
 #else
 inline constexpr bool has_vnni = false;
 #endif
+// AVX-512BW/VL: byte operations on 256-bit vectors under a 32-bit mask register (add_bit16).
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+inline constexpr bool has_byte_masks = true;
+#else
+inline constexpr bool has_byte_masks = false;
+#endif
 
 using u8x32 = xsimd::batch<std::uint8_t, arch>;
 using i8x32 = xsimd::batch<std::int8_t, arch>;
@@ -88,6 +94,26 @@ inline i8x32 signed_fifth(const u8x32& nibbles, std::uint32_t bits) noexcept {
       nibbles, _mm256_andnot_si256(set, _mm256_set1_epi8(static_cast<char>(0xF0)))));
 }
 
+// Q5_0 weights as unsigned u = nibble + 16·(bit j of `bits`) ∈ [0, 31] in lane j, for an
+// unsigned × signed dot product (the −16 offset then goes into its seed). With AVX-512BW/VL the
+// 32 bits are the mask of one masked byte add; otherwise they are expanded to bytes and OR-ed in.
+FLIPSIDE_AVX512_INTRINSICS_BEGIN  // GCC bug 105593, see simd/arch.hpp
+    inline u8x32
+    add_bit16(const u8x32& nibbles, std::uint32_t bits) noexcept {
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+  return u8x32(_mm256_mask_add_epi8(nibbles, _cvtu32_mask32(bits), nibbles, _mm256_set1_epi8(16)));
+#else
+  const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101,
+                                         0x0000000000000000);
+  const __m256i sel = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+  const __m256i x =
+      _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), shuf), sel);
+  const __m256i set = _mm256_cmpeq_epi8(x, sel);
+  return u8x32(_mm256_or_si256(nibbles, _mm256_and_si256(set, _mm256_set1_epi8(16))));
+#endif
+}
+FLIPSIDE_AVX512_INTRINSICS_END
+
 // The fp16 at p as f32, converted from an 8-byte load (p[0..8) must be readable; lanes 1..3 are
 // ignored): one vcvtph2ps with a memory operand. Same value as half_to_float.
 inline float half_at(const std::uint8_t* p) noexcept {
@@ -119,6 +145,23 @@ inline i32x8 sum_rows8(const i16x16 (&p)[8]) noexcept {
   // c0 = rows 0..3 of the low half | rows 0..3 of the high half; c1 rows 4..7.
   return i32x8(_mm256_add_epi32(_mm256_permute2x128_si256(c0, c1, 0x20),
                                 _mm256_permute2x128_si256(c0, c1, 0x31)));
+}
+
+// Lane r (r = 0..7) = the sum of the 8 int32 lanes of p[r]: sum_rows8 for int32 partial sums
+// (VNNI dot products), by the same transpose-and-add one level wider.
+inline i32x8 sum_rows8(const i32x8 (&p)[8]) noexcept {
+  const auto pairs = [](const __m256i& a, const __m256i& b) {
+    return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
+  };
+  const __m256i a01 = pairs(p[0], p[1]), a23 = pairs(p[2], p[3]);
+  const __m256i a45 = pairs(p[4], p[5]), a67 = pairs(p[6], p[7]);
+  // Per 128-bit half, dword r = the sum of row r's four dwords of that half.
+  const __m256i b0 =
+      _mm256_add_epi32(_mm256_unpacklo_epi64(a01, a23), _mm256_unpackhi_epi64(a01, a23));
+  const __m256i b1 =
+      _mm256_add_epi32(_mm256_unpacklo_epi64(a45, a67), _mm256_unpackhi_epi64(a45, a67));
+  return i32x8(_mm256_add_epi32(_mm256_permute2x128_si256(b0, b1, 0x20),
+                                _mm256_permute2x128_si256(b0, b1, 0x31)));
 }
 
 // Lane r = (fp16 at p[r]) · s, each the single rounding of half_to_float·s: the eight rows' block
