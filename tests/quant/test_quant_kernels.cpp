@@ -270,3 +270,42 @@ TEST_CASE("quant: shape and size mismatches give clear errors") {
   CHECK_THROWS_AS(quant::vec_dot(dtype::f16, bytes.data(), bytes.data(), 32),
                   flipside::unsupported_error);
 }
+
+#if XSIMD_WITH_AVX2
+// The byte helpers of the VNNI Q5_0 kernel against their definitions, on random inputs and on
+// all-ones / all-zero bit patterns: add_bit16 (the fifth bits added under a mask or expanded to
+// bytes, whichever the target compiles) and sum_rows8 for int32 partial sums (lane r = the sum
+// of row r's lanes, including sums near the int32 range's edge, which must not saturate).
+TEST_CASE("quant: int8 helpers add_bit16 and int32 sum_rows8 match their definitions") {
+  namespace i8 = flipside::simd::int8;
+  test::rng g(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    alignas(32) std::uint8_t nib[32], out[32];
+    for (auto& b : nib) b = static_cast<std::uint8_t>(g.byte() & 0x0F);
+    const std::uint32_t bits = trial == 0   ? 0u
+                               : trial == 1 ? 0xFFFFFFFFu
+                                            : static_cast<std::uint32_t>(g.next());
+    i8::add_bit16(i8::u8x32::load_aligned(nib), bits).store_aligned(out);
+    for (int j = 0; j < 32; ++j) {
+      INFO("trial " << trial << " lane " << j);
+      CHECK(out[j] == nib[j] + (((bits >> j) & 1u) ? 16 : 0));
+    }
+
+    alignas(32) std::int32_t rows[8][8], sums[8];
+    i8::i32x8 p[8];
+    for (int r = 0; r < 8; ++r) {
+      for (int k = 0; k < 8; ++k)
+        rows[r][k] = trial == 2 ? (r % 2 ? -(1 << 27) : (1 << 27) - 1)
+                                : static_cast<std::int32_t>(g.next() % 2000001) - 1000000;
+      p[r] = i8::i32x8::load_aligned(rows[r]);
+    }
+    i8::sum_rows8(p).store_aligned(sums);
+    for (int r = 0; r < 8; ++r) {
+      std::int64_t expect = 0;
+      for (int k = 0; k < 8; ++k) expect += rows[r][k];
+      INFO("trial " << trial << " row " << r);
+      CHECK(sums[r] == expect);
+    }
+  }
+}
+#endif

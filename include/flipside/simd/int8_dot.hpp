@@ -94,26 +94,6 @@ inline i8x32 signed_fifth(const u8x32& nibbles, std::uint32_t bits) noexcept {
       nibbles, _mm256_andnot_si256(set, _mm256_set1_epi8(static_cast<char>(0xF0)))));
 }
 
-// Q5_0 weights as unsigned u = nibble + 16·(bit j of `bits`) ∈ [0, 31] in lane j, for an
-// unsigned × signed dot product (the −16 offset then goes into its seed). With AVX-512BW/VL the
-// 32 bits are the mask of one masked byte add; otherwise they are expanded to bytes and OR-ed in.
-FLIPSIDE_AVX512_INTRINSICS_BEGIN  // GCC bug 105593, see simd/arch.hpp
-    inline u8x32
-    add_bit16(const u8x32& nibbles, std::uint32_t bits) noexcept {
-#if defined(__AVX512BW__) && defined(__AVX512VL__)
-  return u8x32(_mm256_mask_add_epi8(nibbles, _cvtu32_mask32(bits), nibbles, _mm256_set1_epi8(16)));
-#else
-  const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101,
-                                         0x0000000000000000);
-  const __m256i sel = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
-  const __m256i x =
-      _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), shuf), sel);
-  const __m256i set = _mm256_cmpeq_epi8(x, sel);
-  return u8x32(_mm256_or_si256(nibbles, _mm256_and_si256(set, _mm256_set1_epi8(16))));
-#endif
-}
-FLIPSIDE_AVX512_INTRINSICS_END
-
 // The fp16 at p as f32, converted from an 8-byte load (p[0..8) must be readable; lanes 1..3 are
 // ignored): one vcvtph2ps with a memory operand. Same value as half_to_float.
 inline float half_at(const std::uint8_t* p) noexcept {
@@ -213,6 +193,20 @@ inline u8x32 expand_bits(std::uint32_t bits) noexcept {
   bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7FBFDFEFF7FBFDFE));
   return u8x32(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1)));
 }
+
+// Q5_0 weights as unsigned u = nibble + 16·(bit j of `bits`) ∈ [0, 31] in lane j, for an
+// unsigned × signed dot product (the −16 offset then goes into its seed). With AVX-512BW/VL the
+// 32 bits are the mask of one masked byte add; otherwise they are expanded to bytes first.
+FLIPSIDE_AVX512_INTRINSICS_BEGIN  // GCC bug 105593, see simd/arch.hpp
+    inline u8x32
+    add_bit16(const u8x32& nibbles, std::uint32_t bits) noexcept {
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+  return u8x32(_mm256_mask_add_epi8(nibbles, _cvtu32_mask32(bits), nibbles, _mm256_set1_epi8(16)));
+#else
+  return nibbles | (expand_bits(bits) & u8x32(std::uint8_t{16}));
+#endif
+}
+FLIPSIDE_AVX512_INTRINSICS_END
 
 // Lane j = table[idx[j]] for idx in 0..15.
 inline i8x32 lookup16(const std::int8_t* table, const u8x32& idx) noexcept {
