@@ -15,7 +15,8 @@
 // (roofline_GB_s ÷ weight bytes per token), the median over 5 rounds of 8 tokens, each judged
 // against the larger of the read bandwidth sampled right before and right after it (see BM_model);
 // decode_frac_start uses the process-start ceiling instead; prefill_frac = achieved matrix FLOP/s
-// ÷ FMA peak.
+// ÷ FMA peak. The KV cache holds f16, as in llama.cpp's runs in ../shared/ANCHORS.md (an f32
+// cache reads twice the attention bytes: +0.6 ms per 0.5B decode token at 512 positions, Zen 4).
 //
 //   /work/coord/bench build/benchmarks/bench_quant --benchmark_min_time=0.2
 //   (--benchmark_filter=gemv, =gemm_rows or =model to run a part)
@@ -376,14 +377,15 @@ void BM_model(benchmark::State& st, flipside::model_config (*cfg)(), std::string
     return round_probe().gbps(static_cast<std::size_t>(threads), 8, 3) * 1e9;
   };
   {  // touch every weight page of the fresh mapping once, outside the timings
-    auto warm = m.new_cache(1);
+    auto warm = m.new_cache<flipside::f16>(1);
     m.forward(warm, std::vector<std::int32_t>{11}, flipside::output_rows::last,
               {true, &pool(threads)});
   }
   double prefill_s = 0, decode_s = 0;
   std::vector<double> fracs, rooflines;
   for (auto _ : st) {
-    auto cache = m.new_cache(prompt.size() + decode_rounds * decode_steps_per_round + 1);
+    auto cache =
+        m.new_cache<flipside::f16>(prompt.size() + decode_rounds * decode_steps_per_round + 1);
     auto t0 = clock_type::now();
     m.forward(cache, prompt, flipside::output_rows::last, {true, &pool(threads)});
     prefill_s += seconds_since(t0);
