@@ -87,18 +87,15 @@ inline void q4_1(const block_q4_1& b, F&& f) {
   emit32(f32x8(load_f16(b.d)), f32x8(-load_f16(b.m)), load_nibbles(b.qs), f);
 }
 
-inline u8x32 fifth_bits(const std::uint8_t* qh) {
-  return expand_bits(load_u32(qh)) & u8x32(std::uint8_t{0x10});
-}
-
 template <class F>
 inline void q5_0(const block_q5_0& b, F&& f) {
-  emit32(f32x8(load_f16(b.d)), bias(load_nibbles(b.qs) | fifth_bits(b.qh), 16), f);
+  emit32(f32x8(load_f16(b.d)), bias(add_bit16(load_nibbles(b.qs), load_u32(b.qh)), 16), f);
 }
 
 template <class F>
 inline void q5_1(const block_q5_1& b, F&& f) {
-  emit32(f32x8(load_f16(b.d)), f32x8(-load_f16(b.m)), load_nibbles(b.qs) | fifth_bits(b.qh), f);
+  emit32(f32x8(load_f16(b.d)), f32x8(-load_f16(b.m)), add_bit16(load_nibbles(b.qs), load_u32(b.qh)),
+         f);
 }
 
 template <class F>

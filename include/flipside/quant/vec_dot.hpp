@@ -90,11 +90,18 @@ struct q8_0_act {
   float d;
   i32x8 bias128;  // −128 × sum4: the offset of a weight read as unsigned w + 128 (k_q8_0, VNNI)
   i32x8 bias16;   // −16 × sum4: the offset of a Q5_0 weight read as unsigned u (k_q5_0, VNNI)
+  i32x8 bias8;    // −8 × sum4: the offset of a Q4_0 weight read as its unsigned nibble (k_q4_0)
 };
 inline q8_0_act prep_q8_0(const block_q8_0& a) noexcept {
   const i8x32 q = load_i8(a.qs);
   const i32x8 sum4 = dot_u8s8(u8x32(std::uint8_t{1}), q);
-  return {q, abs_i8(q), sum4, load_f16(a.d), i32x8(0) - (sum4 << 7), i32x8(0) - (sum4 << 4)};
+  return {q,
+          abs_i8(q),
+          sum4,
+          load_f16(a.d),
+          i32x8(0) - (sum4 << 7),
+          i32x8(0) - (sum4 << 4),
+          i32x8(0) - (sum4 << 3)};
 }
 
 // A q8_K activation block: the block, its scale and its 16 group sums.
@@ -110,7 +117,7 @@ inline q8_k_act prep_q8_k(const block_q8_k& a) noexcept {
 struct k_q4_0 : kernel_base<block_q4_0, block_q8_0, 32> {
   static q8_0_act prep(const ablock& a) noexcept { return prep_q8_0(a); }
   static void apply(const wblock& w, const q8_0_act& a, f32x8& acc, float&) {
-    const i32x8 s = dot_u8s8(load_nibbles(w.qs), a.q) - (a.sum4 << 3);  // Σ(u − 8)·a
+    const i32x8 s = dot_u8s8_acc(a.bias8, load_nibbles(w.qs), a.q);  // Σ(u − 8)·a
     acc = xsimd::fma(f32x8(load_f16(w.d) * a.d), xsimd::to_float(s), acc);
   }
 };
@@ -136,15 +143,15 @@ struct k_q5_0 : kernel_base<block_q5_0, block_q8_0, 32> {
   static constexpr bool row_lanes = true;
   static auto products(const wblock& w, const q8_0_act& a) noexcept {
     if constexpr (has_vnni && has_byte_masks)
-      return dot_u8s8_acc(a.bias16, add_bit16(load_nibbles_bcast(w.qs), load_u32(w.qh)), a.q);
+      return dot_u8s8_acc(a.bias16, add_bit16(load_nibbles(w.qs), load_u32(w.qh)), a.q);
     else
-      return maddubs(a.absq, sign(signed_fifth(load_nibbles_bcast(w.qs), load_u32(w.qh)), a.q));
+      return maddubs(a.absq, sign(signed_fifth(load_nibbles(w.qs), load_u32(w.qh)), a.q));
   }
 };
 
 struct k_q5_1 : kernel_base<block_q5_1, block_q8_1, 32> {
   static void apply(const wblock& w, const ablock& a, f32x8& acc, float& extra) {
-    const i32x8 s = dot_u8s8(load_nibbles(w.qs) | decode::fifth_bits(w.qh), load_i8(a.qs));
+    const i32x8 s = dot_u8s8(add_bit16(load_nibbles(w.qs), load_u32(w.qh)), load_i8(a.qs));
     acc = xsimd::fma(f32x8(load_f16(w.d) * load_f16(a.d)), xsimd::to_float(s), acc);
     extra += load_f16(w.m) * load_f16(a.s);
   }

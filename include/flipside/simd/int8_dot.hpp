@@ -62,17 +62,11 @@ inline To as(const From& v) noexcept {
 }
 
 // 16 packed bytes → 32 nibbles: lanes 0..15 = low nibbles of p[0..15], lanes 16..31 = high
-// nibbles (the element order of Q4_0 / Q4_1 / IQ4_NL blocks).
+// nibbles (the element order of Q4_0 / Q4_1 / Q5_0 / IQ4_NL blocks). Both halves = p[0..15] (one
+// broadcast load, no shuffle µop), the high half's dwords shifted right by 4 (a per-lane shift:
+// bits of the next byte land in bits 4..7 and are masked off): two ALU instructions instead of the
+// three of load + shift + 128-bit insert.
 inline u8x32 load_nibbles(const std::uint8_t* p) noexcept {
-  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(b), _mm_srli_epi16(b, 4), 1);
-  return u8x32(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)));
-}
-
-// load_nibbles in three instructions: both halves = p[0..15] (one broadcast load), the high
-// half's dwords shifted right by 4 (a per-lane shift: bits of the next byte land in bits 4..7 and
-// are masked off). Same lanes as load_nibbles.
-inline u8x32 load_nibbles_bcast(const std::uint8_t* p) noexcept {
   const __m256i b =
       _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   const __m256i s = _mm256_srlv_epi32(b, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4));
