@@ -243,6 +243,55 @@ TEST_CASE("decode-sized calls (streamed sweeps) on awkward shapes: reference and
   SECTION("f16") { check_streamed_decode<f16_t>(0x5eed0011); }
 }
 
+// GQA groups of 1–8 query heads per KV head at one or two positions: decode blocks of 5–8 rows
+// take qk_rows_x2 (scores of all rows per K pair, 8-lane reductions on 16-lane archs) and, with
+// K/V in place, pv_groups (P·V of all rows per V load, each head over a whole tile); the others
+// the 4-row kernels. Every group size against the double reference and bitwise on 1–3 threads,
+// for head_dim 40 and 72 (converted rows), 64 and 128 (in place), key counts off the pair, chunk
+// and tile grids.
+template <class E>
+void check_decode_groups(std::uint64_t seed) {
+  test_rng g(seed);
+  int i = 0;
+  for (std::size_t group = 1; group <= 8; ++group)
+    for (std::size_t head_dim : {40, 64, 72, 128}) {
+      problem<E> pb;
+      auto& s = pb.shape;
+      s.n_queries = 1 + (i % 5 == 4);
+      s.n_kv_heads = 1 + i % 2;
+      s.n_heads = s.n_kv_heads * group;
+      s.head_dim = head_dim;
+      s.n_keys = g.pick<std::size_t>({1, 2, 31, 64, 65, 127, 541, 1000});
+      if (s.n_keys < s.n_queries) s.n_keys = s.n_queries;
+      pb.params.position = s.n_keys - s.n_queries;
+      pb.mask.kind = i % 3 == 2 ? mask_kind::runtime_window : mask_kind::causal;
+      if (pb.mask.kind == mask_kind::runtime_window) pb.mask.window = g.pick<std::size_t>({5, 70});
+      if (i % 7 == 6) pb.params.softcap = 5.0f;
+      if (i % 4 == 3) s.kv_stride = s.n_kv_heads * s.head_dim + 16;
+      fill_random(pb, g, g.below(2) ? 3.0f : 1.0f);
+      ++i;
+      INFO("group " << group << ": " << describe(pb.shape, pb.params, pb.mask));
+      const auto ref = reference_attention(pb);
+      const auto on = run_attention<online<64>, simd::default_arch>(pb);
+      const auto tp = run_attention<two_pass, simd::default_arch>(pb);
+      REQUIRE(max_relative_error(on, s, ref) <= f32_tolerance);
+      REQUIRE(max_relative_error(tp, s, ref) <= f32_tolerance);
+      for (std::size_t threads : {2, 3}) {
+        thread_pool pool(threads);
+        INFO("threads=" << threads);
+        const auto on_par = run_attention<online<64>, simd::default_arch>(pb, &pool);
+        const auto tp_par = run_attention<two_pass, simd::default_arch>(pb, &pool);
+        REQUIRE(std::memcmp(on_par.data(), on.data(), on.size() * sizeof(float)) == 0);
+        REQUIRE(std::memcmp(tp_par.data(), tp.data(), tp.size() * sizeof(float)) == 0);
+      }
+    }
+}
+
+TEST_CASE("decode with GQA groups of 1-8 heads (qk_rows_x2, pv_groups): reference and threads") {
+  SECTION("f32") { check_decode_groups<float>(0x5eed0020); }
+  SECTION("f16") { check_decode_groups<f16_t>(0x5eed0021); }
+}
+
 TEST_CASE("queries that see no key produce zeros") {
   std::vector<float> q(2 * 4 * 8, 0.5f), k(10 * 2 * 8, 0.25f), v(10 * 2 * 8, 1.0f);
   std::vector<float> out(q.size(), 42.0f);

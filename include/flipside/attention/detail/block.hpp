@@ -501,6 +501,23 @@ class attention_block {
   void values_of_heads(std::size_t g0, std::size_t g1, std::size_t R, std::size_t a,
                        std::size_t b) noexcept {
     const bool direct = stream_in_place_;
+    // More than 4 rows (a GQA group of 5–8 heads, e.g. 7 at Qwen2.5-0.5B) in place: pv_groups, all
+    // rows per V load, each head over the whole tile when its V rows are at most 4N wide (two
+    // column slices: the second reads the tile's V rows from L1), else in short passes as below.
+    if (direct && R > 4) {
+      const std::size_t kg = dp_ <= 4 * N ? b - a : value_keys_per_pass;
+      for (std::size_t c0 = a; c0 < b; c0 += kg) {
+        const std::size_t c1 = std::min(b, c0 + kg);
+        const row_prefetch pf = stream_prefetch(pb_.v, g0, g1, c0);
+        for (std::size_t g = g0; g < g1; ++g) {
+          const rows w = slot(g - g0, R);
+          pv_groups<A, E>(w.o, dp_, R, c0 == a ? w.alpha : ones_, w.s + (c0 - a), s_stride_,
+                          pb_.v + c0 * pb_.kv_row + g * d_, pb_.kv_row, c1 - c0, dp_,
+                          g == g0 ? pf : row_prefetch{});
+        }
+      }
+      return;
+    }
     const std::size_t kc = direct ? value_keys_per_pass : stage_keys;
     for (std::size_t c0 = a; c0 < b; c0 += kc) {
       const std::size_t c1 = std::min(b, c0 + kc);

@@ -76,6 +76,15 @@ struct sequential_prefetch {
   }
 };
 
+// Calls f(std::integral_constant<std::size_t, n>{}) for the run-time n, 1 ≤ n ≤ Max.
+template <std::size_t Max, class F>
+inline void with_count(std::size_t n, F&& f) noexcept {
+  if constexpr (Max > 1) {
+    if (n < Max) return with_count<Max - 1>(n, f);
+  }
+  f(std::integral_constant<std::size_t, Max>{});
+}
+
 // N lanes of a K or V row as f32: f32 loaded as is, f16 / bf16 converted as loaded (the same values
 // as converting the rows first).
 template <class A, class E>
@@ -148,6 +157,51 @@ inline void qk_4x2(const float* q, std::size_t q_stride, const E* k, std::size_t
   }
 }
 
+// MR ≤ 8 rows × 2 keys on 16-lane archs (a GQA group of 5–8 query heads at one position), in
+// 8-lane batches (simd::half_width_t): 2·MR accumulators, reduced by two 8-way transposing haddp
+// (inputs past 2·MR zero). At head_dim 64 each sum takes only 4 FMAs of 16 lanes, and the
+// reduction of 16-lane accumulators (fold + 8-way haddp, ~3 ops per sum) cost as much as them;
+// 8-lane FMAs run at the same rate on Zen 4 and an 8-lane sum needs no fold. Each K element
+// loaded feeds MR FMAs, and the rows beyond 4 no longer take qk_1xN, which loads the K rows again
+// per row (Zen 4, 2026-11-27: at G = 7, d = 64 the 3 rows left over from qk_4x2 cost more than
+// its 4). Q rows are read from L1 as FMA operands; pf_off as qk_4x2's.
+template <class A, std::size_t MR, class E = float>
+inline void qk_rows_x2(const float* q, std::size_t q_stride, const E* k, std::size_t k_stride,
+                       std::size_t dp, float* s, std::size_t s_stride,
+                       std::ptrdiff_t pf_off = 0) noexcept {
+  using H = simd::half_width_t<A>;
+  using B = xsimd::batch<float, H>;
+  constexpr std::size_t N = B::size;
+  static_assert(N == 8 && MR <= 8, "qk_rows_x2: 8-lane batches, 2·MR ≤ 16 accumulators");
+  const E *k0 = k, *k1 = k + k_stride;
+  B acc[16];
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < 16; ++i) acc[i] = B(0.0f);
+  for (std::size_t c = 0; c < dp; c += N) {
+    if (pf_off && c * sizeof(E) % 64 == 0) {  // one line per key every 64 bytes
+      simd::prefetch_read_l2(reinterpret_cast<const char*>(k0 + c) + pf_off);
+      simd::prefetch_read_l2(reinterpret_cast<const char*>(k1 + c) + pf_off);
+    }
+    B x0 = load_kv<H>(k0 + c), x1 = load_kv<H>(k1 + c);
+    in_register(x0);
+    in_register(x1);
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < MR; ++r) {
+      const B y = B::load_unaligned(q + r * q_stride + c);
+      acc[2 * r] = xsimd::fma(y, x0, acc[2 * r]);
+      acc[2 * r + 1] = xsimd::fma(y, x1, acc[2 * r + 1]);
+    }
+  }
+  alignas(32) float sums[16];
+  simd::haddp(acc).store_aligned(sums);
+  if constexpr (MR > 4) simd::haddp(acc + 8).store_aligned(sums + 8);
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < MR; ++r) {
+    s[r * s_stride] = sums[2 * r];
+    s[r * s_stride + 1] = sums[2 * r + 1];
+  }
+}
+
 // One row against N keys (N accumulators, one haddp): rows left over from groups of 4.
 template <class A, class E = float>
 inline void qk_1xN(const float* q, const E* k, std::size_t k_stride, std::size_t dp,
@@ -201,6 +255,30 @@ template <class A, class E = float>
                                       std::size_t dp, float* s, std::size_t s_stride,
                                       std::size_t s_step, const row_prefetch& pf = {}) noexcept {
   constexpr std::size_t N = xsimd::batch<float, A>::size;
+  // 16 lanes and 5–8 rows: one qk_rows_x2 group (with its qk_column tail) for all of them.
+  if constexpr (N == 16 && xsimd::batch<float, simd::half_width_t<A>>::size == 8) {
+    if (n_rows > 4 && n_rows <= 8) {
+      with_count<8>(n_rows, [&](auto mr) {
+        constexpr std::size_t MR = decltype(mr)::value;
+        if constexpr (MR > 4) {
+          std::size_t j = 0;
+          for (; j + 2 <= nk; j += 2) {
+            const std::ptrdiff_t off = j + 1 < pf.end ? pf.offset(k + j * k_stride, j) : 0;
+            for (std::size_t h = 0; h < n_heads; ++h)
+              qk_rows_x2<A, MR, E>(q + h * q_step, q_stride, k + h * k_step + j * k_stride,
+                                   k_stride, dp, s + h * s_step + j, s_stride, off);
+          }
+          for (; j < nk; ++j) {
+            pf(j);
+            for (std::size_t h = 0; h < n_heads; ++h)
+              qk_column<A, MR, E>(q + h * q_step, q_stride, k + h * k_step + j * k_stride, dp,
+                                  s + h * s_step + j, s_stride);
+          }
+        }
+      });
+      return;
+    }
+  }
   const std::size_t r4 = n_rows / 4 * 4;
   std::size_t j = 0;
   for (; j + 2 <= nk; j += 2) {
@@ -317,6 +395,79 @@ inline void pv_micro(float* o, std::size_t o_stride, const float* alpha, const f
   for (std::size_t r = 0; r < MR; ++r)
 #pragma GCC unroll 16
     for (std::size_t c = 0; c < C; ++c) acc[r][c].store_unaligned(o + r * o_stride + c * N);
+}
+
+// MR ≤ 8 rows × C ≤ 2 batches of head_dim over keys [0, nk): a GQA group of up to 8 query heads
+// in one kernel, so each V slice is loaded once per key for all of them, feeding MR·C FMAs
+// (≤ 16 accumulators + C V batches + 1 broadcast: no spills in the 32 AVX-512 registers; all
+// 4 batches of d = 64 for 7 rows would need 33). The same FMA chain per output lane as pv_4x2 /
+// pv_micro (α applied first, then the keys in order), so the sums are bitwise theirs.
+// pf(j) is called as key j is reached (null: none).
+template <class A, std::size_t MR, std::size_t C, class E = float>
+inline void pv_rows(float* o, std::size_t o_stride, const float* alpha, const float* p,
+                    std::size_t p_stride, const E* v, std::size_t v_stride, std::size_t nk,
+                    const row_prefetch* pf) noexcept {
+  using B = xsimd::batch<float, A>;
+  constexpr std::size_t N = B::size;
+  B acc[MR][C];
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < MR; ++r)
+#pragma GCC unroll 16
+    for (std::size_t c = 0; c < C; ++c)
+      acc[r][c] = B::load_unaligned(o + r * o_stride + c * N) * B(alpha[r]);
+  static_assert(C == 1 || C == 2, "pv_rows: one or two batches of head_dim");
+  const row_prefetch ahead = pf ? *pf : row_prefetch{};  // a local copy: kept in registers
+  for (std::size_t j = 0; j < nk; ++j, v += v_stride) {
+    ahead(j);
+    // Two named batches, not an array: GCC 12 keeps an array of them on the stack.
+    B x0 = load_kv<A>(v), x1 = C == 2 ? load_kv<A>(v + N) : x0;
+    in_register(x0);
+    in_register(x1);
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < MR; ++r) {
+      const B w(p[r * p_stride + j]);
+      acc[r][0] = xsimd::fma(w, x0, acc[r][0]);
+      if constexpr (C == 2) acc[r][C - 1] = xsimd::fma(w, x1, acc[r][C - 1]);
+    }
+  }
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < MR; ++r)
+#pragma GCC unroll 16
+    for (std::size_t c = 0; c < C; ++c) acc[r][c].store_unaligned(o + r * o_stride + c * N);
+}
+
+// O[r] = α_r·O[r] + Σ_{j<nk} P[r][j]·V[j] for r < n_rows, rows in groups of 8 (pv_rows), column
+// slices of 2N outer: decode-sized blocks (a GQA group's query heads at one position) over one
+// tile of V read in place. A group of 5–8 rows loads each V element once where pv_4x2 plus
+// pv_micro<1, 2> for the rows beyond 4 loaded it up to 4 times, and pv_micro<1, 2>'s 2 FMA
+// chains per key ran at the FMA latency (Zen 4, 2026-11-27: P·V was a third of an in-cache
+// decode step at G = 7, d = 64). The first group of the first slice calls pf(j) at key j. Not
+// inlined, as qk_block.
+template <class A, class E = float>
+[[gnu::noinline]] void pv_groups(float* o, std::size_t o_stride, std::size_t n_rows,
+                                 const float* alpha, const float* p, std::size_t p_stride,
+                                 const E* v, std::size_t v_stride, std::size_t nk, std::size_t dp,
+                                 const row_prefetch& pf = {}) noexcept {
+  constexpr std::size_t N = xsimd::batch<float, A>::size, MR = 8;
+  const row_prefetch* first = pf.base ? &pf : nullptr;
+  auto slice = [&](std::size_t c, auto cc) {
+    constexpr std::size_t C = decltype(cc)::value;
+    std::size_t r = 0;
+    for (; r + MR <= n_rows; r += MR, first = nullptr)
+      pv_rows<A, MR, C, E>(o + r * o_stride + c, o_stride, alpha + r, p + r * p_stride, p_stride,
+                           v + c, v_stride, nk, first);
+    if (r < n_rows) {
+      with_count<MR - 1>(n_rows - r, [&](auto mr) {
+        pv_rows<A, decltype(mr)::value, C, E>(o + r * o_stride + c, o_stride, alpha + r,
+                                              p + r * p_stride, p_stride, v + c, v_stride, nk,
+                                              first);
+      });
+      first = nullptr;
+    }
+  };
+  std::size_t c = 0;
+  for (; c + 2 * N <= dp; c += 2 * N) slice(c, std::integral_constant<std::size_t, 2>{});
+  if (c < dp) slice(c, std::integral_constant<std::size_t, 1>{});
 }
 
 // One pass of pv_block over keys [0, nk): column slices of 2N outer, rows in groups of 4.
