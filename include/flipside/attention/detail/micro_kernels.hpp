@@ -164,7 +164,7 @@ inline void qk_4x2(const float* q, std::size_t q_stride, const E* k, std::size_t
 // 8-lane FMAs run at the same rate on Zen 4 and an 8-lane sum needs no fold. Each K element
 // loaded feeds MR FMAs, and the rows beyond 4 no longer take qk_1xN, which loads the K rows again
 // per row (Zen 4, 2026-11-27: at G = 7, d = 64 the 3 rows left over from qk_4x2 cost more than
-// its 4). Q rows are read from L1 as FMA operands; pf_off as qk_4x2's.
+// its 4). pf_off as qk_4x2's.
 template <class A, std::size_t MR, class E = float>
 inline void qk_rows_x2(const float* q, std::size_t q_stride, const E* k, std::size_t k_stride,
                        std::size_t dp, float* s, std::size_t s_stride,
@@ -187,7 +187,8 @@ inline void qk_rows_x2(const float* q, std::size_t q_stride, const E* k, std::si
     in_register(x1);
 #pragma GCC unroll 16
     for (std::size_t r = 0; r < MR; ++r) {
-      const B y = B::load_unaligned(q + r * q_stride + c);
+      B y = B::load_unaligned(q + r * q_stride + c);
+      in_register(y);  // one load for both keys, not one per FMA
       acc[2 * r] = xsimd::fma(y, x0, acc[2 * r]);
       acc[2 * r + 1] = xsimd::fma(y, x1, acc[2 * r + 1]);
     }
