@@ -51,24 +51,15 @@ using f32_batch = xsimd::batch<float, Arch>;
 // reductions are cheaper at half width on the same core: a horizontal sum of 8 lanes costs about
 // half one of 16 while the FMAs feeding it run at the same throughput (Zen 4 splits 512-bit ops
 // into two 256-bit halves).
-template <class Arch>
+template <class Arch, class = void>
 struct half_width {
   using type = Arch;
 };
 #if XSIMD_WITH_AVX512F && XSIMD_WITH_FMA3_AVX2
 template <class Arch>
-struct half_width_avx512 {
-  using type =
-      std::conditional_t<std::is_base_of_v<xsimd::avx512f, Arch>, xsimd::fma3<xsimd::avx2>, Arch>;
+struct half_width<Arch, std::enable_if_t<std::is_base_of_v<xsimd::avx512f, Arch>>> {
+  using type = xsimd::fma3<xsimd::avx2>;
 };
-template <>
-struct half_width<xsimd::avx512f> : half_width_avx512<xsimd::avx512f> {};
-template <>
-struct half_width<xsimd::avx512cd> : half_width_avx512<xsimd::avx512cd> {};
-template <>
-struct half_width<xsimd::avx512dq> : half_width_avx512<xsimd::avx512dq> {};
-template <>
-struct half_width<xsimd::avx512bw> : half_width_avx512<xsimd::avx512bw> {};
 #endif
 template <class Arch>
 using half_width_t = typename half_width<Arch>::type;
