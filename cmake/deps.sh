@@ -4,9 +4,11 @@
 set -eu
 #   cmake/deps.sh          what building and testing flipside needs
 #   cmake/deps.sh --fuzz   also clang-14 + libclang-rt-14-dev (libFuzzer, for tests/fuzz/run.sh)
+#   cmake/deps.sh --format also clang-format (Debian 12: version 14, the one the tree is formatted with)
 pkgs="g++ cmake make git pkg-config ccache libxtensor-dev libxsimd-dev xtl-dev catch2 libbenchmark-dev
 libsimdjson-dev libutf8proc-dev libcli11-dev libopenblas-dev"
 [ "${1:-}" = "--fuzz" ] && pkgs="$pkgs clang-14 libclang-rt-14-dev"
+[ "${1:-}" = "--format" ] && pkgs="$pkgs clang-format"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

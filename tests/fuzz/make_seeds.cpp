@@ -1,6 +1,7 @@
 // Writes the fuzzers' seed corpus: small but complete GGUF and safetensors files (every metadata
 // type, string arrays, plain and quantized tensors, a non-default alignment, every safetensors
-// dtype) produced by flipside's own writers.   usage: fuzz_make_seeds DIR  → DIR/gguf, DIR/safetensors
+// dtype) produced by flipside's own writers.
+//   usage: fuzz_make_seeds DIR  → DIR/gguf, DIR/safetensors
 #include <cstdio>
 #include <filesystem>
 #include <string>

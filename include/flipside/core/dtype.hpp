@@ -57,6 +57,8 @@ struct dtype_traits {
 // Traits of a known type, or nullopt for an id this build has never heard of (a hostile or newer
 // file): callers turn that into a format_error naming the tensor.
 inline std::optional<dtype_traits> traits_of(dtype t) noexcept {
+  // One line per type: a table. clang-format would split every case.
+  // clang-format off
   switch (t) {
     case dtype::f32: return dtype_traits{"f32", 1, 4};
     case dtype::f16: return dtype_traits{"f16", 1, 2};
@@ -92,6 +94,7 @@ inline std::optional<dtype_traits> traits_of(dtype t) noexcept {
     case dtype::tq1_0: return dtype_traits{"tq1_0", 256, 54};
     case dtype::tq2_0: return dtype_traits{"tq2_0", 256, 66};
   }
+  // clang-format on
   return std::nullopt;
 }
 

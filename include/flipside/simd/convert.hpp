@@ -70,8 +70,8 @@ inline void store_f16(f16* p, const xsimd::batch<float, Arch>& v, xsimd::avx) no
 #endif
 FLIPSIDE_AVX512_INTRINSICS_BEGIN  // GCC bug 105593, see simd/arch.hpp
 #if XSIMD_WITH_AVX512F
-    template <class Arch>
-    inline xsimd::batch<float, Arch> load_f16(const f16* p, xsimd::avx512f) noexcept {
+template <class Arch>
+inline xsimd::batch<float, Arch> load_f16(const f16* p, xsimd::avx512f) noexcept {
   return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
 template <class Arch>

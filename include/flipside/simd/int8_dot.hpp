@@ -192,8 +192,7 @@ inline u8x32 expand_bits(std::uint32_t bits) noexcept {
 // unsigned × signed dot product (the −16 offset then goes into its seed). With AVX-512BW/VL the
 // 32 bits are the mask of one masked byte add; otherwise they are expanded to bytes first.
 FLIPSIDE_AVX512_INTRINSICS_BEGIN  // GCC bug 105593, see simd/arch.hpp
-    inline u8x32
-    add_bit16(const u8x32& nibbles, std::uint32_t bits) noexcept {
+inline u8x32 add_bit16(const u8x32& nibbles, std::uint32_t bits) noexcept {
 #if defined(__AVX512BW__) && defined(__AVX512VL__)
   return u8x32(_mm256_mask_add_epi8(nibbles, _cvtu32_mask32(bits), nibbles, _mm256_set1_epi8(16)));
 #else
