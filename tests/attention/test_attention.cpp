@@ -194,6 +194,24 @@ TEMPLATE_TEST_CASE("results are bitwise identical for any thread count", "[atten
   }
 }
 
+// online<64> and two_pass against the double reference, each bitwise the same on 2 and 3 threads
+// (the decode-sized checks below).
+template <class E>
+void check_reference_and_threads(const problem<E>& pb, const std::vector<double>& ref) {
+  const auto on = run_attention<online<64>, simd::default_arch>(pb);
+  const auto tp = run_attention<two_pass, simd::default_arch>(pb);
+  REQUIRE(max_relative_error(on, pb.shape, ref) <= f32_tolerance);
+  REQUIRE(max_relative_error(tp, pb.shape, ref) <= f32_tolerance);
+  for (std::size_t threads : {2, 3}) {
+    thread_pool pool(threads);
+    INFO("threads=" << threads);
+    const auto on_par = run_attention<online<64>, simd::default_arch>(pb, &pool);
+    const auto tp_par = run_attention<two_pass, simd::default_arch>(pb, &pool);
+    REQUIRE(std::memcmp(on_par.data(), on.data(), on.size() * sizeof(float)) == 0);
+    REQUIRE(std::memcmp(tp_par.data(), tp.data(), tp.size() * sizeof(float)) == 0);
+  }
+}
+
 // Decode-sized calls (fewer than 12 query rows per block) take the streamed sweeps of
 // attention_block: all scores first (qk_heads_block over every KV head of a run), then the softmax
 // and P·V tile by tile. Awkward shapes: 3–4 KV heads, head_dim not a multiple of the lanes (K/V
@@ -221,20 +239,9 @@ void check_streamed_decode(std::uint64_t seed) {
     fill_random(pb, g, g.below(2) ? 3.0f : 1.0f);
     INFO("case " << i << ": " << describe(pb.shape, pb.params, pb.mask));
     const auto ref = reference_attention(pb);
-    const auto on = run_attention<online<64>, simd::default_arch>(pb);
+    check_reference_and_threads(pb, ref);
     const auto on7 = run_attention<online<7>, simd::default_arch>(pb);
-    const auto tp = run_attention<two_pass, simd::default_arch>(pb);
-    REQUIRE(max_relative_error(on, s, ref) <= f32_tolerance);
     REQUIRE(max_relative_error(on7, s, ref) <= f32_tolerance);
-    REQUIRE(max_relative_error(tp, s, ref) <= f32_tolerance);
-    for (std::size_t threads : {2, 3}) {
-      thread_pool pool(threads);
-      INFO("threads=" << threads);
-      const auto on_par = run_attention<online<64>, simd::default_arch>(pb, &pool);
-      const auto tp_par = run_attention<two_pass, simd::default_arch>(pb, &pool);
-      REQUIRE(std::memcmp(on_par.data(), on.data(), on.size() * sizeof(float)) == 0);
-      REQUIRE(std::memcmp(tp_par.data(), tp.data(), tp.size() * sizeof(float)) == 0);
-    }
   }
 }
 
@@ -271,19 +278,7 @@ void check_decode_groups(std::uint64_t seed) {
       fill_random(pb, g, g.below(2) ? 3.0f : 1.0f);
       ++i;
       INFO("group " << group << ": " << describe(pb.shape, pb.params, pb.mask));
-      const auto ref = reference_attention(pb);
-      const auto on = run_attention<online<64>, simd::default_arch>(pb);
-      const auto tp = run_attention<two_pass, simd::default_arch>(pb);
-      REQUIRE(max_relative_error(on, s, ref) <= f32_tolerance);
-      REQUIRE(max_relative_error(tp, s, ref) <= f32_tolerance);
-      for (std::size_t threads : {2, 3}) {
-        thread_pool pool(threads);
-        INFO("threads=" << threads);
-        const auto on_par = run_attention<online<64>, simd::default_arch>(pb, &pool);
-        const auto tp_par = run_attention<two_pass, simd::default_arch>(pb, &pool);
-        REQUIRE(std::memcmp(on_par.data(), on.data(), on.size() * sizeof(float)) == 0);
-        REQUIRE(std::memcmp(tp_par.data(), tp.data(), tp.size() * sizeof(float)) == 0);
-      }
+      check_reference_and_threads(pb, reference_attention(pb));
     }
 }
 
