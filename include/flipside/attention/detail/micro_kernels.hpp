@@ -112,6 +112,22 @@ inline void reduce8(const xsimd::batch<float, A> (&a)[8], float* out) noexcept {
   }
 }
 
+// Lanes [c, c + N) of two K rows as f32 (load_kv), held in registers for the FMAs of every query
+// row; pf_off ≠ 0: each row's line pf_off bytes ahead is hinted to L2, one line per key every 64
+// bytes (the score kernels' stream prefetch).
+template <class A, class E>
+inline void load_key_pair(const E* k0, const E* k1, std::size_t c, std::ptrdiff_t pf_off,
+                          xsimd::batch<float, A>& x0, xsimd::batch<float, A>& x1) noexcept {
+  if (pf_off && c * sizeof(E) % 64 == 0) {
+    simd::prefetch_read_l2(reinterpret_cast<const char*>(k0 + c) + pf_off);
+    simd::prefetch_read_l2(reinterpret_cast<const char*>(k1 + c) + pf_off);
+  }
+  x0 = load_kv<A>(k0 + c);
+  x1 = load_kv<A>(k1 + c);
+  in_register(x0);
+  in_register(x1);
+}
+
 // S[r][j] for rows q + r·q_stride (r < 4) and keys k + j·k_stride (j < 2). K of element type E
 // (f32, or f16 / bf16 converted as loaded: the same f32 values as converting first).
 template <class A, class E = float>
@@ -124,13 +140,8 @@ inline void qk_4x2(const float* q, std::size_t q_stride, const E* k, std::size_t
   const E *k0 = k, *k1 = k + k_stride;
   B a00(0.0f), a01(0.0f), a10(0.0f), a11(0.0f), a20(0.0f), a21(0.0f), a30(0.0f), a31(0.0f);
   for (std::size_t c = 0; c < dp; c += N) {
-    if (pf_off && c * sizeof(E) % 64 == 0) {  // one line per key every 64 bytes
-      simd::prefetch_read_l2(reinterpret_cast<const char*>(k0 + c) + pf_off);
-      simd::prefetch_read_l2(reinterpret_cast<const char*>(k1 + c) + pf_off);
-    }
-    B x0 = load_kv<A>(k0 + c), x1 = load_kv<A>(k1 + c);
-    in_register(x0);
-    in_register(x1);
+    B x0, x1;
+    load_key_pair<A>(k0, k1, c, pf_off, x0, x1);
     B y = B::load_unaligned(q0 + c);
     in_register(y);
     a00 = xsimd::fma(y, x0, a00);
@@ -178,13 +189,8 @@ inline void qk_rows_x2(const float* q, std::size_t q_stride, const E* k, std::si
 #pragma GCC unroll 16
   for (std::size_t i = 0; i < 16; ++i) acc[i] = B(0.0f);
   for (std::size_t c = 0; c < dp; c += N) {
-    if (pf_off && c * sizeof(E) % 64 == 0) {  // one line per key every 64 bytes
-      simd::prefetch_read_l2(reinterpret_cast<const char*>(k0 + c) + pf_off);
-      simd::prefetch_read_l2(reinterpret_cast<const char*>(k1 + c) + pf_off);
-    }
-    B x0 = load_kv<H>(k0 + c), x1 = load_kv<H>(k1 + c);
-    in_register(x0);
-    in_register(x1);
+    B x0, x1;
+    load_key_pair<H>(k0, k1, c, pf_off, x0, x1);
 #pragma GCC unroll 16
     for (std::size_t r = 0; r < MR; ++r) {
       B y = B::load_unaligned(q + r * q_stride + c);
